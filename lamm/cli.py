@@ -1,0 +1,3 @@
+"""Command line (filled in below)."""
+import typer
+app = typer.Typer()
