@@ -162,7 +162,7 @@ void pool_features(const Pool *p, int64_t now, int64_t *f_lo, int64_t *f_hi) {
     i128 fl = p->flow * p->tau_flow / (p->tau_flow + dt);
     i128 vo = p->volume * p->tau_flow / (p->tau_flow + dt);
     i128 twap = (p->logp_twap * p->tau_twap + p->logp * dt) / (p->tau_twap + dt);
-    i128 cap = (i128)1 << 100; /* keeps sigma's radicand in range for absurd variances */
+    i128 cap = 100 * WAD; /* 1e20: sigma saturates at 10 (1000% a year) */
     i128 x[NFEATURES];
     x[0] = (i128)p->fee * (WAD / FEE_DENOM);
     x[1] = (i128)isqrt((u128)((vf * SECONDS_PER_YEAR > cap ? cap : vf * SECONDS_PER_YEAR) * WAD));
@@ -191,14 +191,15 @@ enum {
     NOUT
 };
 
-/* Exact running token totals, for conservation checks: deltas into the pool by traders and arbitrageurs. */
-typedef struct { i128 trader0, trader1, arb0, arb1; } Ledger;
+/* Exact running token totals, for conservation checks: deltas into the pool by traders, by arbitrageurs,
+ * and by recentring across holes in the data. */
+typedef struct { i128 trader0, trader1, arb0, arb1, gap0, gap1; } Ledger;
 
 Ledger *ledger_new(void) { return (Ledger *)calloc(1, sizeof(Ledger)); }
 void ledger_free(Ledger *lg) { free(lg); }
 void ledger_export(const Ledger *lg, int64_t *w) {
-    const i128 v[4] = {lg->trader0, lg->trader1, lg->arb0, lg->arb1};
-    for (int i = 0; i < 4; i++) { w[2 * i] = (int64_t)(uint64_t)v[i]; w[2 * i + 1] = (int64_t)(v[i] >> 64); }
+    const i128 v[6] = {lg->trader0, lg->trader1, lg->arb0, lg->arb1, lg->gap0, lg->gap1};
+    for (int i = 0; i < 6; i++) { w[2 * i] = (int64_t)(uint64_t)v[i]; w[2 * i + 1] = (int64_t)(v[i] >> 64); }
 }
 
 static double pool_price(const Pool *p) { return (double)p->r1 / (double)p->r0; }
@@ -246,16 +247,28 @@ static int arbitrage(Pool *p, double P, int64_t ts, const FlowParams *fp, double
     return 1;
 }
 
+/* Moves the pool to price P at constant liquidity: used across a gap in the data, where the market moved
+ * while nothing was observed (the loss over the gap is unknown, so none is booked). */
+static void recenter(Pool *p, double P, Ledger *lg) {
+    long double L = sqrtl((long double)p->r0 * (long double)p->r1);
+    u128 r0 = (u128)(L / sqrtl((long double)P)), r1 = (u128)(L * sqrtl((long double)P));
+    lg->gap0 += (i128)r0 - (i128)p->r0;
+    lg->gap1 += (i128)r1 - (i128)p->r1;
+    p->r0 = r0;
+    p->r1 = r1;
+}
+
 /*
  * Replays swaps [0, step_end[n_steps-1]) in n_steps steps. Step s sets the fee to clamp(fee_pips[s]) and
  * processes swaps up to step_end[s] (exclusive). At the first swap of every block the arbitrageur trades
  * against the fair price (the real pool's price after the previous block); then every uninformed swap of the
- * block is offered to the pool, which keeps the logit share its fee and depth win against the venue.
+ * block is offered to the pool, which keeps the logit share its fee and depth win against the venue. A swap
+ * flagged in `gap` starts a new contiguous stretch of data: the pool is recentred there, nothing is booked.
  * *fair carries the fair price across calls. out is n_steps x NOUT, row-major; the ledger accumulates.
  */
 int replay(Pool *p, const FlowParams *fp, const int64_t *ts, const int64_t *block, const double *price,
            const double *amount0, const double *amount1, const double *venue_liquidity,
-           const uint8_t *uninformed, int64_t first, int64_t n_steps, const int64_t *step_end,
+           const uint8_t *uninformed, const uint8_t *gap, int64_t first, int64_t n_steps, const int64_t *step_end,
            const int64_t *fee_pips, double *fair, int64_t *last_block, double *out, Ledger *lg) {
     int64_t i = first;
     for (int64_t s = 0; s < n_steps; s++) {
@@ -265,6 +278,11 @@ int replay(Pool *p, const FlowParams *fp, const int64_t *ts, const int64_t *bloc
         row[O_FEE_PIPS] = (double)p->fee;
         row[O_TVL] = (double)p->r0 * *fair + (double)p->r1;
         for (; i < step_end[s]; i++) {
+            if (gap[i]) {
+                recenter(p, price[i], lg);
+                *fair = price[i];
+                *last_block = block[i];
+            }
             if (block[i] != *last_block) {
                 arbitrage(p, *fair, ts[i], fp, row, lg);
                 *last_block = block[i];

@@ -1,0 +1,87 @@
+"""`lamm backtest`: run strategies over one replay and write the table, JSON and report."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from backtests.engine import run_fee_backtest
+from backtests.metrics import fee_metrics
+from backtests.report import TABLE_COLUMNS, metrics_json, write_atomic, write_report
+from backtests.sources import load_swap_table
+from envs.market import Market, MarketSpec, build_market
+from envs.simulation import FeeSimConfig
+from strategies.spec import parse_fee_strategy
+
+
+@dataclass
+class BacktestRequest:
+    data: str
+    start: date | None
+    end: date | None
+    specs: list[str]
+    spec: MarketSpec
+    sim: FeeSimConfig
+    step: str = "60s"
+    report: Path | None = None
+    json_path: Path | None = None
+    synthetic_days: int = 3
+    seed: int = 0
+
+
+@dataclass
+class BacktestResult:
+    market: Market
+    metrics: dict[str, dict[str, float]]
+    report: Path | None
+    seconds: float
+
+
+def load_market(req: BacktestRequest) -> Market:
+    table = load_swap_table(req.data, req.start, req.end, req.synthetic_days, req.seed)
+    if table.num_rows == 0:
+        raise ValueError(f"--data {req.data}: no swaps between {req.start} and {req.end}")
+    return build_market(table, req.spec, req.step)
+
+
+def run_backtest(req: BacktestRequest, console: Console | None = None) -> BacktestResult:
+    """Loads the data, replays every strategy, prints the table and writes the requested outputs."""
+    console = console or Console(stderr=True)
+    strategies = [parse_fee_strategy(s) for s in req.specs]  # fail on a bad spec before any work
+    market = load_market(req)
+    t0 = time.perf_counter()
+    with Progress(
+        TextColumn("replay"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} steps"),
+        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("replay", total=market.n_steps * len(strategies))
+        runs = run_fee_backtest(market, strategies, req.sim, lambda n: bar.advance(task, n))
+    seconds = time.perf_counter() - t0
+    metrics = {spec: fee_metrics(market, run.steps) for spec, run in runs.items()}
+    meta = {
+        "data": req.data, "from": str(req.start), "to": str(req.end), "step": req.step,
+        "swaps": len(market.price), "days": market.days, "replay_seconds": round(seconds, 3),
+        "depth": req.sim.depth, "gas_quote": req.sim.gas_quote, "venue_fee": req.spec.venue_fee,
+    }
+    report = None
+    if req.json_path:
+        write_atomic(Path(req.json_path), metrics_json(metrics, meta))
+    if req.report:
+        report = write_report(Path(req.report), market, {k: r.steps for k, r in runs.items()}, metrics, meta)
+    return BacktestResult(market, metrics, report, seconds)
+
+
+def metrics_table(metrics: dict[str, dict[str, float]], title: str) -> Table:
+    table = Table(title=title)
+    table.add_column("strategy")
+    for _, label, _ in TABLE_COLUMNS:
+        table.add_column(label, justify="right")
+    for spec, m in metrics.items():
+        table.add_row(spec, *(fmt.format(m[key]) for key, _, fmt in TABLE_COLUMNS))
+    return table

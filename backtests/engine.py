@@ -1,0 +1,65 @@
+"""The backtest engine: each strategy replays the same market through the same simulation as the env.
+
+A strategy with a constant fee runs in one pass of the C core; any other is asked for its fee at every step
+from the observation the pool shows at the end of the previous step, exactly as in `DynamicFeeEnv`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from envs.amm import NFEATURES, NOUT, Ledger
+from envs.features import observation_from_words
+from envs.market import Market
+from envs.simulation import FeeSimConfig, start_replay
+from strategies.base import FeeStrategy
+
+
+@dataclass
+class FeeRun:
+    """One strategy's replay: per-step table (envs.amm.STEP_COLUMNS) and exact token totals."""
+
+    spec: str
+    steps: np.ndarray
+    ledger: Ledger
+    reserves: tuple[int, int]
+    initial_reserves: tuple[int, int]
+
+
+def run_fee_strategy(
+    market: Market, strategy: FeeStrategy, config: FeeSimConfig, progress: Callable[[int], None] | None = None
+) -> FeeRun:
+    replay = start_replay(market, config)
+    initial = replay.pool.reserves
+    n = market.n_steps
+    if strategy.constant_fee is not None:
+        steps = replay.run(market.step_end, np.full(n, strategy.constant_fee, dtype=np.int64))
+        if progress:
+            progress(n)
+    else:
+        steps = np.empty((n, NOUT))
+        lo, hi = np.zeros(NFEATURES, dtype=np.int64), np.zeros(NFEATURES, dtype=np.int64)
+        fee = np.zeros(1, dtype=np.int64)
+        now = market.start_time
+        chunk = max(n // 100, 1)
+        for k in range(n):
+            replay.pool.features_into(now, lo, hi)
+            fee[0] = strategy.decide(observation_from_words(lo, hi))
+            steps[k] = replay.run(market.step_end[k : k + 1], fee)[0]
+            now = int(market.step_time[k])
+            if progress and (k + 1) % chunk == 0:
+                progress(chunk)
+        if progress:
+            progress(n % chunk)
+    return FeeRun(strategy.spec, steps, replay.ledger, replay.pool.reserves, initial)
+
+
+def run_fee_backtest(
+    market: Market, strategies: Sequence[FeeStrategy], config: FeeSimConfig,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, FeeRun]:
+    """Every strategy over the same market, keyed by its spec."""
+    return {s.spec: run_fee_strategy(market, s, config, progress) for s in strategies}

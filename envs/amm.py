@@ -1,0 +1,266 @@
+"""The exact-integer constant-product pool and its replay loop, backed by the C core in `_ammcore.c`.
+
+`Pool` is the pool the Vyper contract implements, wei for wei: reserves, fee in pips (1e-6), and the
+feature accumulators updated on every swap. `Replay` drives a pool through replay arrays step by step;
+the environment and the backtester both use it, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.machinery
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FEE_DENOM = 1_000_000
+RESERVE_LIMIT = 1 << 112
+_WORD = (1 << 64) - 1
+
+_SWAP_ERRORS = {1: "zero input", 2: "zero output", 3: "reserve overflow (2**112)"}
+
+
+def _load_core() -> ctypes.CDLL:
+    here = Path(__file__).parent
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = here / f"_ammcore{suffix}"
+        if path.exists():
+            return ctypes.CDLL(str(path))
+    raise ImportError(
+        f"the compiled AMM core is missing in {here}: reinstall the package (pip install -e .) to build it"
+    )
+
+
+_core = _load_core()
+_p = ctypes.c_void_p
+_i64 = ctypes.c_int64
+_u64 = ctypes.c_uint64
+_arr = np.ctypeslib.ndpointer
+
+
+def _sig(name: str, res, *args) -> None:
+    fn = getattr(_core, name)
+    fn.restype = res
+    fn.argtypes = list(args)
+
+
+_sig("pool_new", _p)
+_sig("pool_free", None, _p)
+_sig("pool_copy", None, _p, _p)
+_sig("pool_export", None, _p, _arr(np.uint64, flags="C"))
+_sig("pool_import", None, _p, _arr(np.uint64, flags="C"))
+_sig("pool_field_words", ctypes.c_int)
+_sig("pool_clamp_fee", _i64, _p, _i64)
+_sig("pool_swap", ctypes.c_int, _p, ctypes.c_int, _u64, _u64, _i64, _arr(np.uint64), _arr(np.uint64))
+_sig("pool_features", None, _p, _i64, _arr(np.int64), _arr(np.int64))
+_sig("ledger_new", _p)
+_sig("ledger_free", None, _p)
+_sig("ledger_export", None, _p, _arr(np.int64))
+_sig("nout", ctypes.c_int)
+_sig("nfeatures", ctypes.c_int)
+
+NOUT = _core.nout()
+NFEATURES = _core.nfeatures()
+_NWORDS = _core.pool_field_words()
+_BIG_FIELDS = ("r0", "r1", "var_fast", "var_slow", "flow", "volume", "logp", "logp_twap")
+_SMALL_FIELDS = (
+    "fee", "last_ts", "epoch", "tau_fast", "tau_slow", "tau_flow", "tau_twap", "fee_min", "fee_max", "fee_max_step"
+)
+_SIGNED = {"var_fast", "var_slow", "flow", "volume", "logp", "logp_twap"}
+
+# Per-step output columns of the replay loop (order fixed by the C core).
+STEP_COLUMNS = (
+    "fees", "markout_ex_fee", "offered_volume", "kept_volume", "arb_volume", "n_arbs", "tvl", "fee_pips",
+    "fair_price", "pool_price",
+)
+assert len(STEP_COLUMNS) == NOUT
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    """Immutable pool parameters: fee bounds (pips) and the feature EWMA time constants (seconds)."""
+
+    fee_min: int = 100
+    fee_max: int = 10_000
+    fee_max_step: int = 2_500
+    tau_fast: int = 300
+    tau_slow: int = 3_600
+    tau_flow: int = 900
+    tau_twap: int = 1_800
+
+
+class SwapError(ValueError):
+    """A swap the pool refuses (the contract reverts on the same inputs)."""
+
+
+def _split(value: int) -> tuple[int, int]:
+    return value & _WORD, (value >> 64) & _WORD
+
+
+def _join(lo: int, hi: int, signed: bool = False) -> int:
+    value = (int(hi) << 64) | int(lo)
+    if signed and value >= 1 << 127:
+        value -= 1 << 128
+    return value
+
+
+class Pool:
+    """A constant-product pool with exact integer state, owned by the C core."""
+
+    def __init__(self, reserve0: int, reserve1: int, fee: int, params: PoolParams = PoolParams(), now: int = 0):
+        if reserve0 <= 0 or reserve1 <= 0:
+            raise ValueError("pool reserves must be positive")
+        if max(reserve0, reserve1) >= RESERVE_LIMIT:
+            raise ValueError("pool reserves must stay below 2**112")
+        if not params.fee_min <= fee <= params.fee_max:
+            raise ValueError(f"fee {fee} pips is outside [{params.fee_min}, {params.fee_max}]")
+        self._ptr = _core.pool_new()
+        state = dict.fromkeys(_BIG_FIELDS, 0) | dict.fromkeys(_SMALL_FIELDS, 0)
+        state |= {"r0": reserve0, "r1": reserve1, "fee": fee, "last_ts": now}
+        state |= {k: getattr(params, k) for k in PoolParams.__dataclass_fields__}
+        self.state = state
+
+    def __del__(self):
+        ptr = getattr(self, "_ptr", None)
+        if ptr:
+            _core.pool_free(ptr)
+            self._ptr = None
+
+    def copy(self) -> Pool:
+        other = object.__new__(Pool)
+        other._ptr = _core.pool_new()
+        _core.pool_copy(other._ptr, self._ptr)
+        return other
+
+    @property
+    def state(self) -> dict[str, int]:
+        """Every field of the pool as a Python int (exact)."""
+        words = np.zeros(_NWORDS, dtype=np.uint64)
+        _core.pool_export(self._ptr, words)
+        out = {name: _join(words[2 * i], words[2 * i + 1], name in _SIGNED) for i, name in enumerate(_BIG_FIELDS)}
+        small = words[16:].view(np.int64)
+        out |= {name: int(small[i]) for i, name in enumerate(_SMALL_FIELDS)}
+        return out
+
+    @state.setter
+    def state(self, values: dict[str, int]) -> None:
+        words = np.zeros(_NWORDS, dtype=np.uint64)
+        for i, name in enumerate(_BIG_FIELDS):
+            words[2 * i], words[2 * i + 1] = _split(values[name])
+        words[16:] = np.array([values[n] for n in _SMALL_FIELDS], dtype=np.int64).view(np.uint64)
+        _core.pool_import(self._ptr, words)
+
+    @property
+    def reserves(self) -> tuple[int, int]:
+        s = self.state
+        return s["r0"], s["r1"]
+
+    @property
+    def fee(self) -> int:
+        return self.state["fee"]
+
+    def clamp_fee(self, want: int) -> int:
+        """The fee an update to `want` pips yields under the bounds and the max step."""
+        return int(_core.pool_clamp_fee(self._ptr, int(want)))
+
+    def set_fee(self, want: int) -> int:
+        s = self.state
+        s["fee"] = self.clamp_fee(want)
+        self.state = s
+        return s["fee"]
+
+    def swap(self, zero_for_one: bool, amount_in: int, timestamp: int) -> tuple[int, int]:
+        """Exact-input swap; returns (amount_out, fee kept in the input token)."""
+        if not 0 <= amount_in < RESERVE_LIMIT:
+            raise SwapError("amount in must be in [0, 2**112)")
+        out = np.zeros(2, dtype=np.uint64)
+        fee = np.zeros(2, dtype=np.uint64)
+        lo, hi = _split(amount_in)
+        err = _core.pool_swap(self._ptr, int(zero_for_one), lo, hi, int(timestamp), out, fee)
+        if err:
+            raise SwapError(_SWAP_ERRORS.get(err, f"error {err}"))
+        return _join(out[0], out[1]), _join(fee[0], fee[1])
+
+    def features(self, now: int) -> list[int]:
+        """The on-chain feature vector at time `now` (WAD integers; see envs.features)."""
+        lo = np.zeros(NFEATURES, dtype=np.int64)
+        hi = np.zeros(NFEATURES, dtype=np.int64)
+        _core.pool_features(self._ptr, int(now), lo, hi)
+        return [_join(int(lo[i]) & _WORD, int(hi[i]) & _WORD, True) for i in range(NFEATURES)]
+
+    def features_into(self, now: int, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Fast path for the environment: features as (lo, hi) int64 words, no Python ints."""
+        _core.pool_features(self._ptr, int(now), lo, hi)
+
+
+class _FlowParams(ctypes.Structure):
+    _fields_ = [("beta", ctypes.c_double), ("venue_fee", ctypes.c_double), ("gas_token1", ctypes.c_double)]
+
+
+_f64 = _arr(np.float64, flags="C")
+_sig(
+    "replay", ctypes.c_int, _p, ctypes.POINTER(_FlowParams), _arr(np.int64, flags="C"), _arr(np.int64, flags="C"),
+    _f64, _f64, _f64, _f64, _arr(np.uint8, flags="C"), _arr(np.uint8, flags="C"), _i64, _i64, _arr(np.int64, flags="C"),
+    _arr(np.int64, flags="C"), _f64, _arr(np.int64, flags="C"), _f64, _p,
+)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Exact token totals moved into the pool by uninformed traders, by the arbitrageur, and by recentring
+    the pool across holes in the data."""
+
+    trader0: int
+    trader1: int
+    arb0: int
+    arb1: int
+    gap0: int
+    gap1: int
+
+
+class Replay:
+    """Drives a `Pool` through replay arrays (see envs.market.ReplayArrays), one or many steps per call."""
+
+    def __init__(
+        self, pool: Pool, arrays, beta: float, venue_fee: float, gas_token1: float, fair_price: float,
+        position: int = 0,
+    ):
+        self.pool = pool
+        self.arrays = arrays
+        self._flow = _FlowParams(beta, venue_fee, gas_token1)
+        self._fair = np.array([fair_price], dtype=np.float64)
+        self._last_block = np.array([arrays.block[position - 1] if position > 0 else -1], dtype=np.int64)
+        self._ledger = _core.ledger_new()
+        self.position = position  # next swap index
+
+    def __del__(self):
+        ptr = getattr(self, "_ledger", None)
+        if ptr:
+            _core.ledger_free(ptr)
+            self._ledger = None
+
+    @property
+    def fair_price(self) -> float:
+        return float(self._fair[0])
+
+    def run(self, step_end: np.ndarray, fee_pips: np.ndarray) -> np.ndarray:
+        """Runs len(step_end) steps (swap index bounds, exclusive) at the requested fees; returns the
+        per-step table (rows x STEP_COLUMNS)."""
+        step_end = np.ascontiguousarray(step_end, dtype=np.int64)
+        fee_pips = np.ascontiguousarray(fee_pips, dtype=np.int64)
+        out = np.empty((len(step_end), NOUT), dtype=np.float64)
+        a = self.arrays
+        self.position = _core.replay(
+            self.pool._ptr, ctypes.byref(self._flow), a.timestamp, a.block, a.price, a.amount0, a.amount1,
+            a.liquidity, a.uninformed, a.gap, self.position, len(step_end), step_end, fee_pips, self._fair,
+            self._last_block, out, self._ledger,
+        )
+        return out
+
+    @property
+    def ledger(self) -> Ledger:
+        words = np.zeros(12, dtype=np.int64)
+        _core.ledger_export(self._ledger, words)
+        vals = [_join(int(words[2 * i]) & _WORD, int(words[2 * i + 1]) & _WORD, True) for i in range(6)]
+        return Ledger(*vals)

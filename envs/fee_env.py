@@ -1,0 +1,99 @@
+"""`DynamicFeeEnv` (lamm/DynamicFee-v0): set the pool's fee each step of a replayed market.
+
+Each step the agent picks the next fee; the replay then runs one step of real (or synthetic) swaps: the
+arbitrageur trades our pool back to the no-trade band around the venue's price at every block, and the
+uninformed swaps are offered, of which the pool keeps the share its fee wins. The reward is the step's
+hedged LP PnL, fee income minus loss-versus-rebalancing, in basis points of the pool's value.
+
+Action: one number in [-1, 1], mapped log-linearly onto [fee_min, fee_max]; the pool then applies the
+contract's clamp (bounds, max change per update). Observation: the pool's on-chain features only
+(envs.features), read at the end of the step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import gymnasium as gym
+import numpy as np
+
+from envs.amm import NFEATURES, STEP_COLUMNS
+from envs.features import OBS_CLIP, observation_from_words
+from envs.market import Market
+from envs.simulation import FeeSimConfig, start_replay, step_pnl_bps
+
+
+class DynamicFeeEnv(gym.Env):
+    """Gymnasium environment over a `Market`. `episode_steps=None` replays the whole market once;
+    otherwise each reset starts a window of that many steps at a random step (seeded)."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(
+        self, market: Market | None = None, config: FeeSimConfig | None = None, episode_steps: int | None = None
+    ):
+        if market is None:
+            market = default_market()
+        self.market = market
+        self.config = config or FeeSimConfig()
+        if episode_steps is not None and not 0 < episode_steps <= market.n_steps:
+            raise ValueError(f"episode_steps must be in [1, {market.n_steps}]")
+        self.episode_steps = episode_steps
+        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+        self.observation_space = gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(NFEATURES,), dtype=np.float32)
+        self._lo = np.zeros(NFEATURES, dtype=np.int64)
+        self._hi = np.zeros(NFEATURES, dtype=np.int64)
+        pool = self.config.pool
+        self._log_min, self._log_max = math.log(max(pool.fee_min, 1)), math.log(pool.fee_max)
+        self._replay = None
+
+    def fee_for_action(self, action) -> int:
+        """Pips for an action in [-1, 1] (before the pool's clamp)."""
+        a = float(np.clip(np.asarray(action, dtype=np.float64).reshape(-1)[0], -1.0, 1.0))
+        return int(round(math.exp(self._log_min + (a + 1) / 2 * (self._log_max - self._log_min))))
+
+    def action_for_fee(self, pips: int) -> np.ndarray:
+        """The action whose fee is `pips` (inverse of fee_for_action)."""
+        x = (math.log(max(pips, 1)) - self._log_min) / (self._log_max - self._log_min)
+        return np.array([2 * x - 1], dtype=np.float32)
+
+    def _observe(self, now: int) -> np.ndarray:
+        self._replay.pool.features_into(now, self._lo, self._hi)
+        return observation_from_words(self._lo, self._hi)
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        n = self.market.n_steps
+        if self.episode_steps is None:
+            self._first = 0
+        else:
+            self._first = int(self.np_random.integers(0, n - self.episode_steps + 1))
+        self._last = n if self.episode_steps is None else self._first + self.episode_steps
+        self._step = self._first
+        self._replay = start_replay(self.market, self.config, self._first)
+        now = int(self.market.step_time[self._first - 1]) if self._first > 0 else self.market.start_time
+        return self._observe(now), {"step": self._step}
+
+    def step(self, action):
+        if self._replay is None:
+            raise RuntimeError("call reset() before step()")
+        k = self._step
+        fee = self.fee_for_action(action)
+        row = self._replay.run(self.market.step_end[k : k + 1], np.array([fee], dtype=np.int64))
+        reward = float(step_pnl_bps(row)[0])
+        self._step += 1
+        obs = self._observe(int(self.market.step_time[k]))
+        info = dict(zip(STEP_COLUMNS, row[0].tolist(), strict=True))
+        info["hedged_pnl_bps"] = reward
+        truncated = self._step >= self._last
+        return obs, reward, False, truncated, info
+
+
+def default_market(days: int = 3, seed: int = 0, step: str = "60s") -> Market:
+    """The embedded default: a synthetic market (envs.synthetic), no data needed."""
+    from envs.market import build_market
+    from envs.synthetic import SyntheticMarketConfig, generate_swaps
+
+    return build_market(generate_swaps(SyntheticMarketConfig(days=days, seed=seed)), step=step)
+
+

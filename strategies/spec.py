@@ -1,0 +1,56 @@
+"""Strategy specs on the command line: 'static:30', 'vol', 'vol:k=0.5', 'directional', 'directional:base=5'.
+
+A spec is a name, optionally followed by ':' and either one positional value or comma-separated
+key=value pairs. `learned:PATH` arrives with the learned-policy issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from strategies.base import Strategy
+from strategies.fee import DirectionalFee, StaticFee, VolatilityFee
+
+FEE_STRATEGIES: dict[str, Callable[..., Strategy]] = {
+    "static": StaticFee,
+    "vol": VolatilityFee,
+    "directional": DirectionalFee,
+}
+DEFAULT_FEE_SPECS = ("static:1", "static:5", "static:30", "static:100", "vol", "directional")
+
+
+class SpecError(ValueError):
+    """A strategy spec that cannot be built."""
+
+
+def _number(spec: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise SpecError(f"strategy {spec!r}: {text!r} is not a number") from None
+
+
+def parse_fee_strategy(spec: str) -> Strategy:
+    """Builds the fee strategy a spec names; the strategy keeps the spec as its name."""
+    name, _, args = spec.strip().partition(":")
+    if name not in FEE_STRATEGIES:
+        known = ", ".join(sorted(FEE_STRATEGIES))
+        raise SpecError(f"unknown strategy {name!r} in {spec!r}: use one of {known} (e.g. static:30, vol:k=0.5)")
+    positional: list[float] = []
+    keywords: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in args.split(","))):
+        key, eq, value = part.partition("=")
+        if eq:
+            keywords[key.strip()] = _number(spec, value)
+        else:
+            positional.append(_number(spec, key))
+    if name == "static" and not positional and "bps" not in keywords:
+        raise SpecError(f"strategy {spec!r}: give the fee in bps, e.g. static:30")
+    try:
+        strategy = FEE_STRATEGIES[name](*positional, **keywords)
+    except TypeError:
+        raise SpecError(f"strategy {spec!r}: unexpected arguments; see `lamm backtest --help`") from None
+    except ValueError as e:
+        raise SpecError(f"strategy {spec!r}: {e}") from None
+    strategy.spec = spec
+    return strategy
