@@ -1,0 +1,6 @@
+"""Market data, the exact AMM simulator, on-chain features, and the Gymnasium environments."""
+
+import gymnasium
+
+if "lamm/DynamicFee-v0" not in gymnasium.registry:
+    gymnasium.register(id="lamm/DynamicFee-v0", entry_point="envs.fee_env:DynamicFeeEnv")
