@@ -26,8 +26,10 @@ import pandas as pd  # noqa: E402
 from backtests.metrics import daily, step_series  # noqa: E402
 from envs.market import Market  # noqa: E402
 
+CONSOLE_COLUMNS = ("hedged_pnl_bps_per_day", "fees_bps_per_day", "lvr_bps_per_day", "mean_fee_bps", "kept_share",
+                   "sharpe")
 TABLE_COLUMNS = (
-    ("hedged_pnl_bps_per_day", "hedged PnL bps/day", "{:+.3f}"),
+    ("hedged_pnl_bps_per_day", "hedged PnL bps/day", "{:+.4f}"),
     ("fees_bps_per_day", "fees bps/day", "{:.3f}"),
     ("lvr_bps_per_day", "LVR bps/day", "{:.3f}"),
     ("mean_fee_bps", "mean fee bps", "{:.1f}"),
