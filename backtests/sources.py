@@ -39,7 +39,7 @@ def load_swap_table(
 
         return generate_swaps(SyntheticMarketConfig(days=synthetic_days, seed=seed))
     if kind == "swaps":
-        from envs.data.swaps import load_swaps
+        from envs.data import load_swaps
 
         return load_swaps(path, start, end)
     if kind == "ticks":

@@ -23,7 +23,7 @@ def user_errors(fn: Callable) -> Callable:
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
-        from envs.data.errors import DataError
+        from envs.data import DataError
 
         try:
             return fn(*args, **kwargs)

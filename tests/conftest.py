@@ -1,0 +1,17 @@
+"""Shared test helpers: where the real market data lives, and a marker to skip tests without it."""
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+"""Read-only real data next to the repository (../shared/data); never copied into the repo."""
+
+requires_shared_data = pytest.mark.skipif(
+    not SHARED_DATA.is_dir(), reason=f"real market data not found at {SHARED_DATA} (../shared/data)"
+)
+
+
+def shared_data(*parts: str) -> Path:
+    """Path inside the shared data folder."""
+    return SHARED_DATA.joinpath(*parts)
