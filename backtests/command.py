@@ -57,17 +57,29 @@ def run_backtest(req: BacktestRequest, console: Console | None = None) -> Backte
     market = load_market(req)
     t0 = time.perf_counter()
     with Progress(
-        TextColumn("replay"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} steps"),
-        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+        TextColumn("replay"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} steps"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
     ) as bar:
         task = bar.add_task("replay", total=market.n_steps * len(strategies))
         runs = run_fee_backtest(market, strategies, req.sim, lambda n: bar.advance(task, n))
     seconds = time.perf_counter() - t0
     metrics = {spec: fee_metrics(market, run.steps) for spec, run in runs.items()}
     meta = {
-        "data": req.data, "from": str(req.start), "to": str(req.end), "step": req.step,
-        "swaps": len(market.price), "days": market.days, "replay_seconds": round(seconds, 3),
-        "depth": req.sim.depth, "gas_quote": req.sim.gas_quote, "venue_fee": req.spec.venue_fee,
+        "data": req.data,
+        "from": str(req.start),
+        "to": str(req.end),
+        "step": req.step,
+        "swaps": len(market.price),
+        "days": market.days,
+        "replay_seconds": round(seconds, 3),
+        "depth": req.sim.depth,
+        "gas_quote": req.sim.gas_quote,
+        "venue_fee": req.spec.venue_fee,
     }
     report = None
     if req.json_path:

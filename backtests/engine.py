@@ -58,7 +58,9 @@ def run_fee_strategy(
 
 
 def run_fee_backtest(
-    market: Market, strategies: Sequence[FeeStrategy], config: FeeSimConfig,
+    market: Market,
+    strategies: Sequence[FeeStrategy],
+    config: FeeSimConfig,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, FeeRun]:
     """Every strategy over the same market, keyed by its spec."""

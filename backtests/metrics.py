@@ -12,9 +12,22 @@ from envs.amm import STEP_COLUMNS
 from envs.market import Market, utc_day
 
 METRIC_NAMES = (
-    "hedged_pnl_bps_per_day", "fees_bps_per_day", "lvr_bps_per_day", "sharpe", "max_drawdown_bps",
-    "mean_fee_bps", "uninformed_volume_offered", "uninformed_volume_kept", "kept_share", "arb_volume",
-    "arbs_per_day", "hedged_pnl_quote", "fees_quote", "lvr_quote", "tvl_quote", "days",
+    "hedged_pnl_bps_per_day",
+    "fees_bps_per_day",
+    "lvr_bps_per_day",
+    "sharpe",
+    "max_drawdown_bps",
+    "mean_fee_bps",
+    "uninformed_volume_offered",
+    "uninformed_volume_kept",
+    "kept_share",
+    "arb_volume",
+    "arbs_per_day",
+    "hedged_pnl_quote",
+    "fees_quote",
+    "lvr_quote",
+    "tvl_quote",
+    "days",
 )
 
 

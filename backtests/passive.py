@@ -249,9 +249,7 @@ def passive_from_swaps(
     in1 = np.where(a1 > 0, a1, 0.0)
     in0[0] = in1[0] = 0.0  # the entry swap happened before the position existed
     ts = pd.to_datetime(table.column("timestamp").to_numpy(), unit="s", utc=True)
-    return _replay(
-        ts, float(sqrt_p[0]), sqrt_p, in0, in1, active, fee_rate, capital, decimals0, decimals1, quote
-    )
+    return _replay(ts, float(sqrt_p[0]), sqrt_p, in0, in1, active, fee_rate, capital, decimals0, decimals1, quote)
 
 
 def passive_from_minute_bars(

@@ -19,8 +19,17 @@ from backtests.sources import data_kind, load_swap_table  # noqa: E402
 from envs.market import MarketSpec  # noqa: E402
 
 SUMMARY = (
-    "fees0", "fees1", "fee_value", "initial_value", "final_value", "hold_value", "impermanent_loss", "net_pnl",
-    "pnl_vs_hold", "initial_price", "final_price",
+    "fees0",
+    "fees1",
+    "fee_value",
+    "initial_value",
+    "final_value",
+    "hold_value",
+    "impermanent_loss",
+    "net_pnl",
+    "pnl_vs_hold",
+    "initial_price",
+    "final_price",
 )
 
 
@@ -42,8 +51,14 @@ def summary(result: PassiveResult) -> dict[str, float]:
 
 
 def run_passive(
-    data: str, start: date | None, end: date | None, spec: MarketSpec, capital: float, json_path: Path | None,
-    report: Path | None, out: Console,
+    data: str,
+    start: date | None,
+    end: date | None,
+    spec: MarketSpec,
+    capital: float,
+    json_path: Path | None,
+    report: Path | None,
+    out: Console,
 ) -> PassiveResult:
     result = passive_result(data, start, end, spec, capital)
     values = summary(result)

@@ -26,8 +26,14 @@ import pandas as pd  # noqa: E402
 from backtests.metrics import daily, step_series  # noqa: E402
 from envs.market import Market  # noqa: E402
 
-CONSOLE_COLUMNS = ("hedged_pnl_bps_per_day", "fees_bps_per_day", "lvr_bps_per_day", "mean_fee_bps", "kept_share",
-                   "sharpe")
+CONSOLE_COLUMNS = (
+    "hedged_pnl_bps_per_day",
+    "fees_bps_per_day",
+    "lvr_bps_per_day",
+    "mean_fee_bps",
+    "kept_share",
+    "sharpe",
+)
 TABLE_COLUMNS = (
     ("hedged_pnl_bps_per_day", "hedged PnL bps/day", "{:+.4f}"),
     ("fees_bps_per_day", "fees bps/day", "{:.3f}"),
@@ -112,14 +118,20 @@ def step_frame(market: Market, runs: Mapping[str, np.ndarray]) -> pd.DataFrame:
 
 
 def write_report(
-    out_dir: Path, market: Market, runs: Mapping[str, np.ndarray], results: Mapping[str, Mapping[str, float]],
+    out_dir: Path,
+    market: Market,
+    runs: Mapping[str, np.ndarray],
+    results: Mapping[str, Mapping[str, float]],
     meta: Mapping[str, object],
 ) -> Path:
     """Writes report.html (plots inline) and steps.csv into out_dir; returns the HTML path."""
     out_dir = Path(out_dir)
     rows = "".join(
-        "<tr><td>" + escape(spec) + "</td>"
-        + "".join(f"<td>{fmt.format(m[key])}</td>" for key, _, fmt in TABLE_COLUMNS) + "</tr>"
+        "<tr><td>"
+        + escape(spec)
+        + "</td>"
+        + "".join(f"<td>{fmt.format(m[key])}</td>" for key, _, fmt in TABLE_COLUMNS)
+        + "</tr>"
         for spec, m in results.items()
     )
     head = "".join(f"<th>{escape(label)}</th>" for _, label, _ in TABLE_COLUMNS)

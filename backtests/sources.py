@@ -16,8 +16,9 @@ def data_kind(path: str) -> str:
         return SYNTHETIC
     p = Path(path)
     if not p.exists():
-        raise FileNotFoundError(f"--data {path}: no such file or folder (give a swap parquet file or folder, "
-                                "a demeter CSV, or 'synthetic')")
+        raise FileNotFoundError(
+            f"--data {path}: no such file or folder (give a swap parquet file or folder, a demeter CSV, or 'synthetic')"
+        )
     files = [p] if p.is_file() else sorted(p.iterdir())
     names = [f.name for f in files if f.is_file()]
     if any(n.endswith(".parquet") for n in names):

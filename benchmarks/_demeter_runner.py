@@ -34,9 +34,7 @@ class HoldFullRange(Strategy):
 
     def initialize(self) -> None:
         market: UniLpMarket = self.broker.markets.default
-        self.position, _, _, self.liquidity = market.add_liquidity_by_tick(
-            -FULL_RANGE_TICK, FULL_RANGE_TICK
-        )
+        self.position, _, _, self.liquidity = market.add_liquidity_by_tick(-FULL_RANGE_TICK, FULL_RANGE_TICK)
 
 
 def main() -> None:

@@ -120,22 +120,29 @@ def main() -> int:
         ("final position value, USDC", ours.final_value, float(dem["position_value_quote"])),
         ("final net value, USDC", ours.final_value + ours.fee_value, float(dem["net_value_quote"])),
     ]
-    print(f"data: {DATA_DIR.relative_to(REPO.parent)}  ({dem['rows']} minutes, "
-          f"capital {args.capital:,.0f} USDC)")
-    print(f"demeter {dem['demeter_version']}: load {dem['load_s']:.3f} s + backtest {dem['run_s']:.3f} s "
-          f"= {dem_t:.3f} s  (process wall incl. imports {dem['process_wall_s']:.3f} s)")
-    print(f"ours (median of {len(totals)}): load {statistics.median(loads):.4f} s + compute "
-          f"{statistics.median(computes):.4f} s = {ours_t:.4f} s  (first run {totals[0]:.4f} s)")
+    print(f"data: {DATA_DIR.relative_to(REPO.parent)}  ({dem['rows']} minutes, capital {args.capital:,.0f} USDC)")
+    print(
+        f"demeter {dem['demeter_version']}: load {dem['load_s']:.3f} s + backtest {dem['run_s']:.3f} s "
+        f"= {dem_t:.3f} s  (process wall incl. imports {dem['process_wall_s']:.3f} s)"
+    )
+    print(
+        f"ours (median of {len(totals)}): load {statistics.median(loads):.4f} s + compute "
+        f"{statistics.median(computes):.4f} s = {ours_t:.4f} s  (first run {totals[0]:.4f} s)"
+    )
     verdict = "met" if ratio >= SPEED_TARGET else "MISSED"
-    print(f"speed-up: {ratio:,.0f}x  (target >= {SPEED_TARGET:.0f}x: {verdict}); backtest alone "
-          f"(demeter backtest / our compute): {dem['run_s'] / statistics.median(computes):,.0f}x")
+    print(
+        f"speed-up: {ratio:,.0f}x  (target >= {SPEED_TARGET:.0f}x: {verdict}); backtest alone "
+        f"(demeter backtest / our compute): {dem['run_s'] / statistics.median(computes):,.0f}x"
+    )
     print(f"{'':34}{'ours':>22}{'demeter':>22}{'rel. diff':>12}")
     for name, a, b in rows:
         print(f"{name:34}{a:>22.12g}{b:>22.12g}{rel(a, b):>12.2e}")
     print(f"fee value at accrual prices (ours only): {ours.fee_value_at_accrual:.4f} USDC")
     worst = max(rel(ours.fees0, d0), rel(ours.fees1, d1), rel(ours.fee_value, dv))
-    print(f"fee agreement: worst {worst:.2e}  (target <= {FEE_TOLERANCE:.0%}: "
-          f"{'met' if worst <= FEE_TOLERANCE else 'MISSED'})")
+    print(
+        f"fee agreement: worst {worst:.2e}  (target <= {FEE_TOLERANCE:.0%}: "
+        f"{'met' if worst <= FEE_TOLERANCE else 'MISSED'})"
+    )
     print(
         "attribution: both give each minute fee_rate * inAmount_i * L / (currentLiquidity + L) in each\n"
         "  token (own L in the denominator, full range always in range) from the first minute on, and\n"

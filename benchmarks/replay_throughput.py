@@ -16,7 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "arbitrum-univ3-weth-usdt-005" / "swaps"
 sys.path.insert(0, str(ROOT))
@@ -63,8 +62,16 @@ def main() -> None:
     t_replay = min(runs)
     baseline = plain_python_swaps(market, 200_000)
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [str(ROOT / ".venv" / "bin" / "lamm"), "backtest", "--data", str(DATA), "--strategy", "static:30",
-               "--json", f"{tmp}/m.json"]
+        cmd = [
+            str(ROOT / ".venv" / "bin" / "lamm"),
+            "backtest",
+            "--data",
+            str(DATA),
+            "--strategy",
+            "static:30",
+            "--json",
+            f"{tmp}/m.json",
+        ]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)
         t_cli = time.perf_counter() - t0
@@ -75,8 +82,10 @@ def main() -> None:
     print(f"replay (C core, static:30, best of 5): {t_replay * 1e3:.1f} ms = {ours / 1e6:.1f} M swaps/s")
     print(f"baseline, plain Python integer swap per swap: {baseline / 1e6:.3f} M swaps/s")
     print(f"ratio replay / plain Python: {ours / baseline:.0f}x")
-    print(f"`lamm backtest` end to end (process start, load, validate, replay, JSON): {t_cli:.2f} s "
-          f"= {n / t_cli / 1e6:.2f} M swaps/s; peak memory {peak_mb:.0f} MB")
+    print(
+        f"`lamm backtest` end to end (process start, load, validate, replay, JSON): {t_cli:.2f} s "
+        f"= {n / t_cli / 1e6:.2f} M swaps/s; peak memory {peak_mb:.0f} MB"
+    )
     print(f"in-process (load + build + replay): {n / (t_load + t_build + t_replay) / 1e6:.2f} M swaps/s")
 
 

@@ -65,14 +65,31 @@ NFEATURES = _core.nfeatures()
 _NWORDS = _core.pool_field_words()
 _BIG_FIELDS = ("r0", "r1", "var_fast", "var_slow", "flow", "volume", "logp", "logp_twap")
 _SMALL_FIELDS = (
-    "fee", "last_ts", "epoch", "tau_fast", "tau_slow", "tau_flow", "tau_twap", "fee_min", "fee_max", "fee_max_step"
+    "fee",
+    "last_ts",
+    "epoch",
+    "tau_fast",
+    "tau_slow",
+    "tau_flow",
+    "tau_twap",
+    "fee_min",
+    "fee_max",
+    "fee_max_step",
 )
 _SIGNED = {"var_fast", "var_slow", "flow", "volume", "logp", "logp_twap"}
 
 # Per-step output columns of the replay loop (order fixed by the C core).
 STEP_COLUMNS = (
-    "fees", "markout_ex_fee", "offered_volume", "kept_volume", "arb_volume", "n_arbs", "tvl", "fee_pips",
-    "fair_price", "pool_price",
+    "fees",
+    "markout_ex_fee",
+    "offered_volume",
+    "kept_volume",
+    "arb_volume",
+    "n_arbs",
+    "tvl",
+    "fee_pips",
+    "fair_price",
+    "pool_price",
 )
 assert len(STEP_COLUMNS) == NOUT
 
@@ -200,9 +217,26 @@ class _FlowParams(ctypes.Structure):
 
 _f64 = _arr(np.float64, flags="C")
 _sig(
-    "replay", ctypes.c_int, _p, ctypes.POINTER(_FlowParams), _arr(np.int64, flags="C"), _arr(np.int64, flags="C"),
-    _f64, _f64, _f64, _f64, _arr(np.uint8, flags="C"), _arr(np.uint8, flags="C"), _i64, _i64, _arr(np.int64, flags="C"),
-    _arr(np.int64, flags="C"), _f64, _arr(np.int64, flags="C"), _f64, _p,
+    "replay",
+    ctypes.c_int,
+    _p,
+    ctypes.POINTER(_FlowParams),
+    _arr(np.int64, flags="C"),
+    _arr(np.int64, flags="C"),
+    _f64,
+    _f64,
+    _f64,
+    _f64,
+    _arr(np.uint8, flags="C"),
+    _arr(np.uint8, flags="C"),
+    _i64,
+    _i64,
+    _arr(np.int64, flags="C"),
+    _arr(np.int64, flags="C"),
+    _f64,
+    _arr(np.int64, flags="C"),
+    _f64,
+    _p,
 )
 
 
@@ -223,7 +257,13 @@ class Replay:
     """Drives a `Pool` through replay arrays (see envs.market.ReplayArrays), one or many steps per call."""
 
     def __init__(
-        self, pool: Pool, arrays, beta: float, venue_fee: float, gas_token1: float, fair_price: float,
+        self,
+        pool: Pool,
+        arrays,
+        beta: float,
+        venue_fee: float,
+        gas_token1: float,
+        fair_price: float,
         position: int = 0,
     ):
         self.pool = pool
@@ -252,9 +292,24 @@ class Replay:
         out = np.empty((len(step_end), NOUT), dtype=np.float64)
         a = self.arrays
         self.position = _core.replay(
-            self.pool._ptr, ctypes.byref(self._flow), a.timestamp, a.block, a.price, a.amount0, a.amount1,
-            a.liquidity, a.uninformed, a.gap, self.position, len(step_end), step_end, fee_pips, self._fair,
-            self._last_block, out, self._ledger,
+            self.pool._ptr,
+            ctypes.byref(self._flow),
+            a.timestamp,
+            a.block,
+            a.price,
+            a.amount0,
+            a.amount1,
+            a.liquidity,
+            a.uninformed,
+            a.gap,
+            self.position,
+            len(step_end),
+            step_end,
+            fee_pips,
+            self._fair,
+            self._last_block,
+            out,
+            self._ledger,
         )
         return out
 

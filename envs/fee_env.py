@@ -95,5 +95,3 @@ def default_market(days: int = 3, seed: int = 0, step: str = "60s") -> Market:
     from envs.synthetic import SyntheticMarketConfig, generate_swaps
 
     return build_market(generate_swaps(SyntheticMarketConfig(days=days, seed=seed)), step=step)
-
-

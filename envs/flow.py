@@ -22,8 +22,11 @@ import numpy as np
 
 
 def calibrate_beta(
-    share_low: float = 0.70, fee_low: float = 0.0005, fee_high: float = 0.0030,
-    tvl_low: float = 66e6, tvl_high: float = 176e6,
+    share_low: float = 0.70,
+    fee_low: float = 0.0005,
+    fee_high: float = 0.0030,
+    tvl_low: float = 66e6,
+    tvl_high: float = 176e6,
 ) -> float:
     """Logit slope from the volume split of two venues with different fees and depths."""
     if not 0 < share_low < 1 or fee_high <= fee_low:

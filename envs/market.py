@@ -146,8 +146,19 @@ def build_market(
     step_of_swap = np.searchsorted(step_end, np.arange(len(ts)), side="right")
     uninformed = np.ascontiguousarray(uninformed_mask(price, amount0, step_of_swap))
     return Market(
-        ts, blocks, price, amount0, amount1, liquidity, uninformed, np.ascontiguousarray(gap, dtype=np.uint8),
-        step_end, step_time, start, observed, spec,
+        ts,
+        blocks,
+        price,
+        amount0,
+        amount1,
+        liquidity,
+        uninformed,
+        np.ascontiguousarray(gap, dtype=np.uint8),
+        step_end,
+        step_time,
+        start,
+        observed,
+        spec,
     )
 
 

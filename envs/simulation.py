@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from envs.amm import STEP_COLUMNS, FEE_DENOM, Pool, PoolParams, Replay
+from envs.amm import FEE_DENOM, STEP_COLUMNS, Pool, PoolParams, Replay
 from envs.flow import BETA
 from envs.market import Market
 
@@ -40,9 +40,13 @@ class FeeSimConfig:
             self,
             "pool",
             PoolParams(
-                fee_min=bps_to_pips(self.fee_min_bps), fee_max=bps_to_pips(self.fee_max_bps),
-                fee_max_step=bps_to_pips(self.max_fee_change_bps), tau_fast=params.tau_fast,
-                tau_slow=params.tau_slow, tau_flow=params.tau_flow, tau_twap=params.tau_twap,
+                fee_min=bps_to_pips(self.fee_min_bps),
+                fee_max=bps_to_pips(self.fee_max_bps),
+                fee_max_step=bps_to_pips(self.max_fee_change_bps),
+                tau_fast=params.tau_fast,
+                tau_slow=params.tau_slow,
+                tau_flow=params.tau_flow,
+                tau_twap=params.tau_twap,
             ),
         )
 

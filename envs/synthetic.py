@@ -376,9 +376,7 @@ def _table(
     return pa.Table.from_arrays([cols[f.name] for f in SWAP_SCHEMA], schema=SWAP_SCHEMA)
 
 
-def generate_with_truth(
-    config: SyntheticMarketConfig | None = None, **overrides
-) -> tuple[pa.Table, np.ndarray]:
+def generate_with_truth(config: SyntheticMarketConfig | None = None, **overrides) -> tuple[pa.Table, np.ndarray]:
     """Swaps of the synthetic market and the ground-truth informed flag of each row.
 
     Informed = arbitrage back to the fee band, or an informed directional trade. Addresses: arbitrage
@@ -413,9 +411,7 @@ def generate_with_truth(
     def run(rate: float) -> tuple[np.ndarray, ...]:
         keep = mark < rate / top
         idx = np.flatnonzero(keep)
-        res = _simulate_pool(
-            fair_raw, cand_t[idx], usd[idx], cand_dir[idx], s0, L, cfg.fee, min_profit, unit1, dt
-        )
+        res = _simulate_pool(fair_raw, cand_t[idx], usd[idx], cand_dir[idx], s0, L, cfg.fee, min_profit, unit1, dt)
         return (*res, idx)
 
     if cfg.uninformed_per_day is not None:

@@ -54,8 +54,9 @@ def backtest(
     ] = None,
     report: Annotated[Path | None, typer.Option(help="Folder for report.html and steps.csv.")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write metrics as JSON here.")] = None,
-    mode: Annotated[str, typer.Option(help="'fee' (simulated dynamic-fee pool) or 'passive' (full-range LP "
-                                       "in the real pool).")] = "fee",
+    mode: Annotated[
+        str, typer.Option(help="'fee' (simulated dynamic-fee pool) or 'passive' (full-range LP in the real pool).")
+    ] = "fee",
     step: Annotated[str, typer.Option(help="Decision step: 60s, 5m, 1h, block, 10blocks.")] = "60s",
     decimals0: Annotated[int, typer.Option(help="Decimals of token0.")] = 18,
     decimals1: Annotated[int, typer.Option(help="Decimals of token1.")] = 6,
@@ -85,16 +86,33 @@ def backtest(
     if mode != "fee":
         raise ValueError(f"--mode {mode!r}: use 'fee' or 'passive'")
     sim = FeeSimConfig(
-        fee_min_bps=fee_min_bps, fee_max_bps=fee_max_bps, max_fee_change_bps=max_fee_change_bps,
-        initial_fee_bps=min(max(30.0, fee_min_bps), fee_max_bps), depth=depth, gas_quote=gas,
+        fee_min_bps=fee_min_bps,
+        fee_max_bps=fee_max_bps,
+        max_fee_change_bps=max_fee_change_bps,
+        initial_fee_bps=min(max(30.0, fee_min_bps), fee_max_bps),
+        depth=depth,
+        gas_quote=gas,
     )
     req = BacktestRequest(
-        data, _day(start), _day(end), list(strategy or DEFAULT_FEE_SPECS), spec, sim, step, report, json_path,
-        synthetic_days, seed,
+        data,
+        _day(start),
+        _day(end),
+        list(strategy or DEFAULT_FEE_SPECS),
+        spec,
+        sim,
+        step,
+        report,
+        json_path,
+        synthetic_days,
+        seed,
     )
     result = run_backtest(req, err)
-    out.print(metrics_table(result.metrics, f"{result.market.days} days, {len(result.market.price):,} swaps, "
-                                             f"replayed in {result.seconds:.2f} s"))
+    out.print(
+        metrics_table(
+            result.metrics,
+            f"{result.market.days} days, {len(result.market.price):,} swaps, replayed in {result.seconds:.2f} s",
+        )
+    )
     if result.report:
         out.print(f"report: {result.report}")
 

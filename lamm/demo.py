@@ -15,8 +15,17 @@ from strategies.spec import DEFAULT_FEE_SPECS
 def run_demo(out_dir: Path, days: int, seed: int, out: Console, err: Console) -> None:
     out.rule("[bold]lamm demo[/bold]: synthetic market -> baseline backtest -> report")
     req = BacktestRequest(
-        "synthetic", None, None, list(DEFAULT_FEE_SPECS), MarketSpec(), FeeSimConfig(), "60s",
-        out_dir, out_dir / "metrics.json", days, seed,
+        "synthetic",
+        None,
+        None,
+        list(DEFAULT_FEE_SPECS),
+        MarketSpec(),
+        FeeSimConfig(),
+        "60s",
+        out_dir,
+        out_dir / "metrics.json",
+        days,
+        seed,
     )
     result = run_backtest(req, err)
     out.print(metrics_table(result.metrics, f"synthetic market, {days} days, seed {seed}"))

@@ -68,9 +68,7 @@ class Oracle:
 
 
 reserves = st.integers(10**3, RESERVE_LIMIT // 4)
-swaps = st.lists(
-    st.tuples(st.booleans(), st.integers(1, 2**100), st.integers(0, 10**5)), min_size=1, max_size=25
-)
+swaps = st.lists(st.tuples(st.booleans(), st.integers(1, 2**100), st.integers(0, 10**5)), min_size=1, max_size=25)
 
 
 @settings(max_examples=300, deadline=None)

@@ -21,8 +21,17 @@ def lamm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 def test_backtest_on_synthetic_writes_json_report_and_csv(tmp_path):
     specs = ["static:30", "vol:k=0.5", "directional"]
-    args = ["backtest", "--data", "synthetic", "--synthetic-days", "1", "--report", str(tmp_path / "rep"),
-            "--json", str(tmp_path / "m.json")]
+    args = [
+        "backtest",
+        "--data",
+        "synthetic",
+        "--synthetic-days",
+        "1",
+        "--report",
+        str(tmp_path / "rep"),
+        "--json",
+        str(tmp_path / "m.json"),
+    ]
     for s in specs:
         args += ["--strategy", s]
     res = lamm(*args)
@@ -39,8 +48,19 @@ def test_backtest_on_synthetic_writes_json_report_and_csv(tmp_path):
 
 @requires_shared_data
 def test_backtest_on_real_swaps_with_date_range(tmp_path):
-    res = lamm("backtest", "--data", str(shared_data("arbitrum-univ3-weth-usdt-005", "swaps")),
-               "--from", "2025-07-06", "--to", "2025-07-07", "--strategy", "static:5", "--json", str(tmp_path / "m.json"))
+    res = lamm(
+        "backtest",
+        "--data",
+        str(shared_data("arbitrum-univ3-weth-usdt-005", "swaps")),
+        "--from",
+        "2025-07-06",
+        "--to",
+        "2025-07-07",
+        "--strategy",
+        "static:5",
+        "--json",
+        str(tmp_path / "m.json"),
+    )
     assert res.returncode == 0, res.stderr
     m = json.loads((tmp_path / "m.json").read_text())["strategies"]["static:5"]
     assert 1.5 < m["days"] < 2.5 and m["uninformed_volume_kept"] > 0 and m["arbs_per_day"] > 0
@@ -48,9 +68,16 @@ def test_backtest_on_real_swaps_with_date_range(tmp_path):
 
 def _broken_swaps(tmp_path: Path, kind: str) -> Path:
     rows = {
-        "block_number": [1, 2], "timestamp": [1_700_000_000, 1_700_000_012], "log_index": [0, 0],
-        "sender": ["0xa", "0xa"], "recipient": ["0xb", "0xb"], "amount0": ["10", "-5"], "amount1": ["-20", "9"],
-        "sqrt_price_x96": ["79228162514264337593543950336"] * 2, "liquidity": ["1000", "1000"], "tick": [0, 0],
+        "block_number": [1, 2],
+        "timestamp": [1_700_000_000, 1_700_000_012],
+        "log_index": [0, 0],
+        "sender": ["0xa", "0xa"],
+        "recipient": ["0xb", "0xb"],
+        "amount0": ["10", "-5"],
+        "amount1": ["-20", "9"],
+        "sqrt_price_x96": ["79228162514264337593543950336"] * 2,
+        "liquidity": ["1000", "1000"],
+        "tick": [0, 0],
     }
     if kind == "missing column":
         del rows["liquidity"]
@@ -67,8 +94,12 @@ def _broken_swaps(tmp_path: Path, kind: str) -> Path:
 
 @pytest.mark.parametrize(
     "kind, words",
-    [("missing column", "liquidity"), ("unsorted", "row 2"), ("negative liquidity", "liquidity"),
-     ("bad integer", "amount0")],
+    [
+        ("missing column", "liquidity"),
+        ("unsorted", "row 2"),
+        ("negative liquidity", "liquidity"),
+        ("bad integer", "amount0"),
+    ],
 )
 def test_broken_file_gives_one_clear_error_and_writes_nothing(tmp_path, kind, words):
     path = _broken_swaps(tmp_path, kind)
@@ -83,9 +114,13 @@ def test_broken_file_gives_one_clear_error_and_writes_nothing(tmp_path, kind, wo
 
 @pytest.mark.parametrize(
     "args, words",
-    [(["--strategy", "static"], "give the fee"), (["--strategy", "magic:3"], "unknown strategy"),
-     (["--from", "2025-13-01"], "YYYY-MM-DD"), (["--data", "/nonexistent/x"], "no such file"),
-     (["--step", "7parsecs"], "step")],
+    [
+        (["--strategy", "static"], "give the fee"),
+        (["--strategy", "magic:3"], "unknown strategy"),
+        (["--from", "2025-13-01"], "YYYY-MM-DD"),
+        (["--data", "/nonexistent/x"], "no such file"),
+        (["--step", "7parsecs"], "step"),
+    ],
 )
 def test_bad_arguments_are_refused_clearly(args, words):
     res = lamm("backtest", "--synthetic-days", "1", *args)

@@ -25,10 +25,7 @@ from envs.data import swaps as swaps_module
 from envs.data.schema import float_column, int_column, to_int
 
 SWAPS = "arbitrum-univ3-weth-usdt-005/swaps"
-TICKS = (
-    "ethereum-univ3-usdc-weth-005-sample/"
-    "ethereum-0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640-2023-11-10.tick.csv"
-)
+TICKS = "ethereum-univ3-usdc-weth-005-sample/ethereum-0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640-2023-11-10.tick.csv"
 MINUTES = "polygon-univ3-usdc-weth-005-minute"
 BINANCE = "binance-1m-usdt/prices.parquet"
 HOURLY = "ethereum-univ3-weth-usdc-hourly/price.csv"
@@ -61,21 +58,15 @@ def write_swaps(path: Path, table: pa.Table) -> Path:
 
 
 MINUTE_HEADER = (
-    "timestamp,netAmount0,netAmount1,closeTick,openTick,lowestTick,highestTick,inAmount0,inAmount1,"
-    "currentLiquidity"
+    "timestamp,netAmount0,netAmount1,closeTick,openTick,lowestTick,highestTick,inAmount0,inAmount1,currentLiquidity"
 )
-MINUTE_ROW = (
-    "{t},-30361565484,19253165598944715626,202693,202656,202649,202697,23814930590,34314688834673185254,{liq}"
-)
+MINUTE_ROW = "{t},-30361565484,19253165598944715626,202693,202656,202649,202697,23814930590,34314688834673185254,{liq}"
 
 
 def minute_csv(path: Path, minutes: list[int] | None = None, liquidity: list[str] | None = None) -> Path:
     minutes = [0, 1, 2, 3] if minutes is None else minutes
     liquidity = liquidity or ["422680516552367239"] * len(minutes)
-    rows = [
-        MINUTE_ROW.format(t=f"2022-07-19 00:{m:02d}:00", liq=q)
-        for m, q in zip(minutes, liquidity, strict=True)
-    ]
+    rows = [MINUTE_ROW.format(t=f"2022-07-19 00:{m:02d}:00", liq=q) for m, q in zip(minutes, liquidity, strict=True)]
     path.write_text("\n".join([MINUTE_HEADER, *rows]) + "\n")
     return path
 
@@ -148,9 +139,7 @@ def test_swap_date_filter_reads_only_those_days():
 def test_swap_date_range_without_files():
     with pytest.raises(DataError) as excinfo:
         load_swaps(shared_data(SWAPS), start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 31))
-    assert_data_error(
-        excinfo, shared_data(SWAPS), "no file dated between 2024-01-01 and 2024-01-31", "2025-05-04"
-    )
+    assert_data_error(excinfo, shared_data(SWAPS), "no file dated between 2024-01-01 and 2024-01-31", "2025-05-04")
 
 
 @requires_shared_data
@@ -159,9 +148,7 @@ def test_swap_big_integers_are_exact(all_swaps):
     for name in ("amount0", "amount1", "sqrt_price_x96", "liquidity"):
         text = raw[name][17].as_py()
         assert to_int(all_swaps[name][17].as_py()) == int(text)
-    assert int_column(all_swaps.slice(0, 3), "liquidity") == [
-        int(v) for v in raw["liquidity"][:3].to_pylist()
-    ]
+    assert int_column(all_swaps.slice(0, 3), "liquidity") == [int(v) for v in raw["liquidity"][:3].to_pylist()]
     prices = float_column(all_swaps, "sqrt_price_x96")
     assert prices.dtype == np.float64 and len(prices) == all_swaps.num_rows
     assert prices[17] == float(int(raw["sqrt_price_x96"][17].as_py()))
@@ -175,9 +162,7 @@ def test_tick_sample_swaps_convert_exactly():
     with shared_data(TICKS).open() as handle:
         first = next(row for row in csv.DictReader(handle) if row["tx_type"] == "SWAP")
     got = table.slice(0, 1).to_pylist()[0]
-    assert got["sqrt_price_x96"] == first["sqrtPriceX96"] and int(got["sqrt_price_x96"]) == int(
-        first["sqrtPriceX96"]
-    )
+    assert got["sqrt_price_x96"] == first["sqrtPriceX96"] and int(got["sqrt_price_x96"]) == int(first["sqrtPriceX96"])
     assert got["liquidity"] == first["total_liquidity"] and got["amount1"] == first["amount1"]
     assert got["tick"] == int(float(first["current_tick"])) == 199720
     assert got["log_index"] == int(first["pool_log_index"]) and got["recipient"] == first["receipt"]
@@ -259,18 +244,14 @@ def test_swaps_unsorted(tmp_path):
     path = write_swaps(tmp_path / "s.parquet", swap_table(block_number=pa.array([1, 2, 5, 4, 6], pa.int64())))
     with pytest.raises(DataError) as excinfo:
         load_swaps(path)
-    assert_data_error(
-        excinfo, path, "not sorted by (block_number, log_index)", "after", row=4, column="block_number"
-    )
+    assert_data_error(excinfo, path, "not sorted by (block_number, log_index)", "after", row=4, column="block_number")
 
 
 def test_swaps_duplicate(tmp_path):
     path = write_swaps(tmp_path / "s.parquet", swap_table(block_number=pa.array([1, 2, 2, 3, 4], pa.int64())))
     with pytest.raises(DataError) as excinfo:
         load_swaps(path)
-    assert_data_error(
-        excinfo, path, "duplicate row (block_number=2, log_index=3)", row=3, column="block_number"
-    )
+    assert_data_error(excinfo, path, "duplicate row (block_number=2, log_index=3)", row=3, column="block_number")
 
 
 def test_swaps_overlapping_files(tmp_path):
@@ -407,15 +388,11 @@ def test_minute_bars_unsorted_and_duplicate(tmp_path):
     path = minute_csv(tmp_path / "bars.csv", minutes=[0, 2, 1, 3])
     with pytest.raises(DataError) as excinfo:
         load_minute_bars(path)
-    assert_data_error(
-        excinfo, path, "not sorted by (timestamp)", "2022-07-19T00:01:00", row=3, column="timestamp"
-    )
+    assert_data_error(excinfo, path, "not sorted by (timestamp)", "2022-07-19T00:01:00", row=3, column="timestamp")
     path = minute_csv(tmp_path / "dup.csv", minutes=[0, 1, 1, 3])
     with pytest.raises(DataError) as excinfo:
         load_minute_bars(path)
-    assert_data_error(
-        excinfo, path, "duplicate row (timestamp=2022-07-19T00:01:00)", row=3, column="timestamp"
-    )
+    assert_data_error(excinfo, path, "duplicate row (timestamp=2022-07-19T00:01:00)", row=3, column="timestamp")
 
 
 def test_minute_bars_negative_liquidity(tmp_path):
@@ -522,9 +499,7 @@ def test_prices_non_numeric(tmp_path):
 
 
 def test_prices_bad_time(tmp_path):
-    path = price_csv(
-        tmp_path / "p.csv", ["2021-05-05 01:00:00,3.0", "yesterday,3.5", "2021-05-05 03:00:00,4"]
-    )
+    path = price_csv(tmp_path / "p.csv", ["2021-05-05 01:00:00,3.0", "yesterday,3.5", "2021-05-05 03:00:00,4"])
     with pytest.raises(DataError) as excinfo:
         load_prices(path)
     assert_data_error(excinfo, path, "not a time: 'yesterday'", row=2, column="timestamp")

@@ -43,8 +43,10 @@ def test_fee_reduces_arbitrage_loss_on_the_same_path():
 @requires_shared_data
 def test_best_static_fee_is_interior_on_real_swaps():
     market = build_market(load_swaps(ARBITRUM))
-    pnl = {bps: step_pnl_bps(run_fee_strategy(market, StaticFee(bps), FeeSimConfig()).steps).sum()
-           for bps in (1, 5, 10, 30, 100)}
+    pnl = {
+        bps: step_pnl_bps(run_fee_strategy(market, StaticFee(bps), FeeSimConfig()).steps).sum()
+        for bps in (1, 5, 10, 30, 100)
+    }
     best = max(pnl, key=pnl.get)
     assert best not in (1, 100), pnl
 
@@ -93,8 +95,10 @@ def test_no_look_ahead_observations_ignore_later_data():
     t = 300
     cut = int(market.step_time[t])
     later = table["timestamp"].to_numpy() >= cut
-    sqrt_price = [str(int(v) * 103 // 100) if x else v for v, x in zip(table["sqrt_price_x96"].to_pylist(), later)]
-    amount0 = [str(-int(v)) if x else v for v, x in zip(table["amount0"].to_pylist(), later)]
+    sqrt_price = [
+        str(int(v) * 103 // 100) if x else v for v, x in zip(table["sqrt_price_x96"].to_pylist(), later, strict=False)
+    ]
+    amount0 = [str(-int(v)) if x else v for v, x in zip(table["amount0"].to_pylist(), later, strict=False)]
     altered = table
     for name, values in (("sqrt_price_x96", sqrt_price), ("amount0", amount0)):
         i = altered.schema.get_field_index(name)

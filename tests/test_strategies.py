@@ -34,10 +34,16 @@ def test_vol_fee_tracks_volatility():
     assert s.decide(obs(sigma=0.2)) < s.decide(obs(sigma=0.8))
 
 
-@pytest.mark.parametrize("spec, words", [
-    ("static", "give the fee"), ("static:abc", "not a number"), ("nope", "unknown strategy"),
-    ("vol:q=1", "unexpected arguments"), ("static:-3", "outside"),
-])
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("static", "give the fee"),
+        ("static:abc", "not a number"),
+        ("nope", "unknown strategy"),
+        ("vol:q=1", "unexpected arguments"),
+        ("static:-3", "outside"),
+    ],
+)
 def test_bad_specs_are_refused_with_a_reason(spec, words):
     with pytest.raises(SpecError, match=words):
         parse_fee_strategy(spec)

@@ -59,8 +59,16 @@ def test_schema_order_and_loader_checks(market) -> None:
     cfg, table, informed = market
     assert table.schema.equals(SWAP_SCHEMA)
     assert [f.type for f in table.schema] == [
-        pa.int64(), pa.int64(), pa.int32(), pa.large_string(), pa.large_string(),
-        pa.large_string(), pa.large_string(), pa.large_string(), pa.large_string(), pa.int32(),
+        pa.int64(),
+        pa.int64(),
+        pa.int32(),
+        pa.large_string(),
+        pa.large_string(),
+        pa.large_string(),
+        pa.large_string(),
+        pa.large_string(),
+        pa.large_string(),
+        pa.int32(),
     ]
     assert len(informed) == table.num_rows and informed.dtype == bool
     check_swaps(table, RowOrigin.single(Path("synthetic")))  # the loaders' own value checks
@@ -98,8 +106,7 @@ def test_amounts_are_exact_v3_deltas() -> None:
     L, q = cfg.liquidity, 1 << 96
     keep = Fraction(1_000_000 - round(cfg.fee * 1_000_000), 1_000_000)
     prev = int(math.sqrt(cfg.start_price * 1e-12) * Q96)
-    for a0, a1, b in zip(_ints(table, "amount0"), _ints(table, "amount1"), _ints(table, "sqrt_price_x96"),
-                         strict=True):
+    for a0, a1, b in zip(_ints(table, "amount0"), _ints(table, "amount1"), _ints(table, "sqrt_price_x96"), strict=True):
         curve1 = Fraction(L * (b - prev), q)  # token1 the curve takes in (+) or pays out (-)
         curve0 = Fraction(L * q * (prev - b), prev * b)
         if b > prev:  # input grossed up by the fee and rounded up, output rounded toward 0

@@ -65,9 +65,7 @@ TICK_EVENT_COLUMNS: dict[str, str] = {
 }
 
 
-def load_minute_bars(
-    path: str | Path, start: DateLike | None = None, end: DateLike | None = None
-) -> pd.DataFrame:
+def load_minute_bars(path: str | Path, start: DateLike | None = None, end: DateLike | None = None) -> pd.DataFrame:
     """Validated demeter minute bars of a CSV file or folder, indexed by UTC minute ('timestamp').
 
     Amounts and liquidity are float64 (they exceed int64), ticks int64. With `start`/`end` (inclusive
@@ -125,9 +123,7 @@ def read_csv_text(path: Path, required: tuple[str, ...], what: str) -> pa.Table:
         raise DataError(path, "file is empty (0 bytes)", hint="delete the file or fetch it again")
     with path.open(newline="", encoding="utf-8", errors="replace") as handle:
         header = next(csv.reader(handle), [])
-    options = pv.ConvertOptions(
-        column_types={name: pa.large_string() for name in header}, strings_can_be_null=True
-    )
+    options = pv.ConvertOptions(column_types={name: pa.large_string() for name in header}, strings_can_be_null=True)
     try:
         table = pv.read_csv(path, convert_options=options)
     except (pa.ArrowException, OSError) as exc:
@@ -153,9 +149,7 @@ def _read_minute_file(path: Path) -> tuple[pa.Table, Path]:
         )
     columns = {"timestamp": times}
     for name in TICK_COLUMNS:
-        columns[name] = parse_ints(
-            text[name], name, origin, bounds=(MIN_TICK, MAX_TICK), allow_point_zero=True
-        )
+        columns[name] = parse_ints(text[name], name, origin, bounds=(MIN_TICK, MAX_TICK), allow_point_zero=True)
     for name in AMOUNT_COLUMNS:
         columns[name] = parse_floats(text[name], name, origin)
     for name in _NON_NEGATIVE:
@@ -199,9 +193,7 @@ def _tick_swaps_to_schema(swaps: pa.Table, origin: RowOrigin) -> pa.Table:
         "block_number": parse_ints(source("block_number"), "block_number", origin, bounds=(0, 2**63 - 1)),
         "timestamp": seconds,
         "log_index": parse_ints(source("log_index"), "log_index", origin, bounds=(0, INT32_BOUNDS[1])),
-        "tick": parse_ints(
-            source("tick"), "tick", origin, bounds=(MIN_TICK, MAX_TICK), allow_point_zero=True
-        ),
+        "tick": parse_ints(source("tick"), "tick", origin, bounds=(MIN_TICK, MAX_TICK), allow_point_zero=True),
     }
     arrays = [pc.cast(columns.get(field.name, source(field.name)), field.type) for field in SWAP_SCHEMA]
     return pa.Table.from_arrays(arrays, schema=SWAP_SCHEMA)

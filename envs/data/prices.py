@@ -31,13 +31,9 @@ def load_prices(path: str | Path, start: DateLike | None = None, end: DateLike |
     time_name = _time_column(table, path)
     assets = [name for name in table.column_names if name != time_name and not name.startswith("__index")]
     if not assets:
-        raise DataError(
-            path, f"no price columns besides '{time_name}'", hint="add one numeric column per asset"
-        )
+        raise DataError(path, f"no price columns besides '{time_name}'", hint="add one numeric column per asset")
     times = parse_times(table[time_name], time_name, origin)
-    check_increasing(
-        [times.to_numpy()], [time_name], origin, "sort the rows by time and keep one row per time"
-    )
+    check_increasing([times.to_numpy()], [time_name], origin, "sort the rows by time and keep one row per time")
     prices = {name: _positive_prices(table[name], name, origin) for name in assets}
     frame = pa.table({"time": times, **prices})
     if first is not None or last is not None:
@@ -53,9 +49,7 @@ def load_prices(path: str | Path, start: DateLike | None = None, end: DateLike |
 
 def _read_price_file(path: Path) -> pa.Table:
     if path.is_dir():
-        raise DataError(
-            path, "is a folder, expected one price file", hint="pass the parquet or CSV file itself"
-        )
+        raise DataError(path, "is a folder, expected one price file", hint="pass the parquet or CSV file itself")
     if not path.is_file():
         raise DataError(path, "no such file", hint="check the path")
     if not _is_parquet(path):

@@ -105,9 +105,7 @@ def check_not_null(column: ArrayLike, name: str, origin: RowOrigin) -> None:
         raise origin.error(i, name, "missing value (empty, null or NaN)", "fill in the value or drop the row")
 
 
-def check_pattern(
-    column: ArrayLike, name: str, pattern: str, origin: RowOrigin, problem: str, hint: str
-) -> None:
+def check_pattern(column: ArrayLike, name: str, pattern: str, origin: RowOrigin, problem: str, hint: str) -> None:
     """Reject the first string that does not fully match `pattern` (RE2, anchored by the caller)."""
     ok = pc.match_substring_regex(column, pattern)
     if (i := first_index(pc.invert(ok))) is not None:
@@ -147,9 +145,7 @@ def parse_ints(
     check_not_null(column, name, origin)
     kind = column.type
     if pa.types.is_integer(kind):
-        result = (
-            pc.cast(column, pa.int64(), safe=False) if kind != pa.uint64() else _uint64(column, name, origin)
-        )
+        result = pc.cast(column, pa.int64(), safe=False) if kind != pa.uint64() else _uint64(column, name, origin)
     elif pa.types.is_floating(kind):
         if (i := first_index(pc.not_equal(column, pc.floor(column)))) is not None:
             raise origin.error(i, name, f"not an integer: {column[i].as_py()}", "write whole numbers")
@@ -157,9 +153,7 @@ def parse_ints(
         result = pc.cast(column, pa.int64())
     elif _is_string(kind):
         suffix = r"(\.0*)?" if allow_point_zero else ""
-        check_pattern(
-            column, name, rf"^-?[0-9]{{1,18}}{suffix}$", origin, "not an integer", "write a whole number"
-        )
+        check_pattern(column, name, rf"^-?[0-9]{{1,18}}{suffix}$", origin, "not an integer", "write a whole number")
         if allow_point_zero:
             column = pc.replace_substring_regex(column, r"\.0*$", "")
         result = pc.cast(column, pa.int64())
@@ -209,9 +203,7 @@ def parse_times(column: ArrayLike, name: str, origin: RowOrigin) -> pa.ChunkedAr
     elif _is_string(kind):
         result = _parse_time_strings(column, name, origin)
     else:
-        raise origin.column_error(
-            name, f"has type {kind}, expected times", "store UTC datetimes or ISO strings"
-        )
+        raise origin.column_error(name, f"has type {kind}, expected times", "store UTC datetimes or ISO strings")
     return result
 
 

@@ -122,9 +122,7 @@ def check_swaps(table: pa.Table, origin: RowOrigin) -> None:
             "a pool price is never 0: the file is corrupt, fetch it again",
         )
     blocks = table["block_number"].to_numpy()
-    check_increasing(
-        [blocks, table["log_index"].to_numpy()], ["block_number", "log_index"], origin, _SORT_HINT
-    )
+    check_increasing([blocks, table["log_index"].to_numpy()], ["block_number", "log_index"], origin, _SORT_HINT)
     times = table["timestamp"].to_numpy()
     if len(times) > 1 and (np.diff(times) < 0).any():
         i = int(np.argmax(np.diff(times) < 0)) + 1
@@ -215,9 +213,7 @@ def list_data_files(path: Path, suffix: str, start: dt.date | None, end: dt.date
         raise DataError(path, "no such file or folder", hint="check the path")
     files = sorted(p for p in path.glob(f"*{suffix}") if p.is_file() and not p.name.startswith("."))
     if not files:
-        raise DataError(
-            path, f"folder has no {suffix} files", hint=f"point to a {suffix} file or a folder of them"
-        )
+        raise DataError(path, f"folder has no {suffix} files", hint=f"point to a {suffix} file or a folder of them")
     dated = {file: name_date(file, suffix) for file in files}
     kept = [file for file, day in dated.items() if day is None or _in_range(day, start, end)]
     if not kept:
