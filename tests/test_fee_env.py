@@ -78,3 +78,43 @@ def test_clamp_limits_fee_moves_per_step(market):
     env.reset(seed=0)
     fees = [env.step([1.0])[4]["fee_pips"] for _ in range(20)]
     assert fees[0] == 3500 and np.all(np.diff(fees)[:13] == 500) and fees[-1] == 10_000
+
+
+def test_env_rewards_add_up_to_what_lamm_backtest_reports(tmp_path):
+    """The env loop and the `lamm backtest` command agree on a static strategy's hedged PnL."""
+    import json
+    import subprocess
+    import sys
+
+    days, seed = 1, 4
+    res = subprocess.run(
+        [sys.executable, "-m", "lamm.cli", "backtest", "--data", "synthetic", "--synthetic-days", str(days),
+         "--seed", str(seed), "--strategy", "static:10", "--json", str(tmp_path / "m.json")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert res.returncode == 0, res.stderr
+    reported = json.loads((tmp_path / "m.json").read_text())["strategies"]["static:10"]
+    market = default_market(days=days, seed=seed)
+    env = DynamicFeeEnv(market)
+    env.reset(seed=0)
+    total, truncated = 0.0, False
+    while not truncated:
+        _, reward, _, truncated, _ = env.step(env.action_for_fee(1000))
+        total += reward
+    assert total / market.days == pytest.approx(reported["hedged_pnl_bps_per_day"], rel=1e-12)
+
+
+@pytest.mark.parametrize("step", ["block", "20blocks", "5m"])
+def test_steps_by_blocks_or_seconds_partition_the_swaps(market, step):
+    from envs.market import build_market
+    from envs.synthetic import generate_swaps
+
+    m = build_market(generate_swaps(days=1, seed=3), step=step)
+    bounds = np.r_[0, m.step_end]
+    assert bounds[-1] == len(m.price) and np.all(np.diff(bounds) >= 0)
+    if step.endswith("blocks") or step == "block":
+        n = 1 if step == "block" else 20
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            if b > a:
+                assert (m.block[a:b] - m.block[0]).max() // n == (m.block[a:b] - m.block[0]).min() // n
+    check_env(DynamicFeeEnv(m, episode_steps=20), skip_render_check=True)
