@@ -23,6 +23,8 @@ from envs.data.schema import (
     MAX_TICK,
     MIN_TICK,
     SWAP_SCHEMA,
+    UTC_NS,
+    check_bounds,
     check_columns,
     check_increasing,
     check_not_null,
@@ -136,22 +138,53 @@ def read_csv_text(path: Path, required: tuple[str, ...], what: str) -> pa.Table:
     return table
 
 
+_MINUTE_TYPES = {"timestamp": pa.timestamp("s")} | dict.fromkeys(TICK_COLUMNS, pa.int64()) | dict.fromkeys(
+    AMOUNT_COLUMNS, pa.float64()
+)
+
+
+def _read_minute_typed(path: Path) -> pa.Table | None:
+    """Fast path: the file read with its expected types; None when any value does not convert (the text
+    path then finds and reports it with its row and column)."""
+    try:
+        options = pv.ConvertOptions(column_types=_MINUTE_TYPES, include_columns=list(MINUTE_COLUMNS))
+        table = pv.read_csv(path, convert_options=options)
+    except (pa.ArrowException, OSError):
+        return None
+    if table.num_rows == 0 or any(table[name].null_count for name in MINUTE_COLUMNS):
+        return None
+    amounts = pa.concat_arrays([table[name].combine_chunks() for name in AMOUNT_COLUMNS])
+    if not pc.all(pc.is_finite(amounts)).as_py():
+        return None
+    return table.set_column(0, "timestamp", pc.cast(table["timestamp"], UTC_NS))
+
+
 def _read_minute_file(path: Path) -> tuple[pa.Table, Path]:
-    text = read_csv_text(path, MINUTE_COLUMNS, "a demeter minute file")
     origin = RowOrigin.single(path)
-    times = parse_times(text["timestamp"], "timestamp", origin)
-    if (i := first_index(pc.not_equal(pc.cast(times, pa.int64()), _minute_floor(times)))) is not None:
-        raise origin.error(
-            i,
-            "timestamp",
-            f"{text['timestamp'][i].as_py()!r} is not a whole minute",
-            "minute bars are stamped at the start of their minute",
-        )
-    columns = {"timestamp": times}
+    typed = _read_minute_typed(path)
+    if typed is not None:
+        return _check_minutes(typed, origin), path
+    text = read_csv_text(path, MINUTE_COLUMNS, "a demeter minute file")
+    columns = {"timestamp": parse_times(text["timestamp"], "timestamp", origin)}
     for name in TICK_COLUMNS:
         columns[name] = parse_ints(text[name], name, origin, bounds=(MIN_TICK, MAX_TICK), allow_point_zero=True)
     for name in AMOUNT_COLUMNS:
         columns[name] = parse_floats(text[name], name, origin)
+    return _check_minutes(pa.table({name: columns[name] for name in MINUTE_COLUMNS}), origin), path
+
+
+def _check_minutes(columns: pa.Table, origin: RowOrigin) -> pa.Table:
+    """Value checks shared by both read paths: whole minutes, tick range, non-negative volumes."""
+    times = columns["timestamp"]
+    if (i := first_index(pc.not_equal(pc.cast(times, pa.int64()), _minute_floor(times)))) is not None:
+        raise origin.error(
+            i,
+            "timestamp",
+            f"{times[i].as_py()} is not a whole minute",
+            "minute bars are stamped at the start of their minute",
+        )
+    for name in TICK_COLUMNS:
+        check_bounds(columns[name], name, MIN_TICK, MAX_TICK, origin)
     for name in _NON_NEGATIVE:
         if (i := first_index(pc.less(columns[name], 0))) is not None:
             raise origin.error(
@@ -162,7 +195,7 @@ def _read_minute_file(path: Path) -> tuple[pa.Table, Path]:
             )
     if (i := first_index(pc.greater(columns["lowestTick"], columns["highestTick"]))) is not None:
         raise origin.error(i, "lowestTick", "lowestTick is above highestTick", "fix or drop the row")
-    return pa.table({name: columns[name] for name in MINUTE_COLUMNS}), path
+    return columns
 
 
 def _minute_floor(times: pa.ChunkedArray) -> pa.ChunkedArray:
