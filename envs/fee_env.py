@@ -8,10 +8,15 @@ hedged LP PnL, fee income minus loss-versus-rebalancing, in basis points of the 
 Action: one number in [-1, 1], mapped log-linearly onto [fee_min, fee_max]; the pool then applies the
 contract's clamp (bounds, max change per update). Observation: the pool's on-chain features only
 (envs.features), read at the end of the step.
+
+`reward_baseline_bps` (for training) subtracts, each step, the PnL of a shadow pool that replays the same
+step at that fixed fee. The shadow does not depend on the agent's actions, so the best policy is unchanged,
+but the noise both pools share (price moves, flow bursts) cancels: a control variate for the gradient.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import gymnasium as gym
@@ -20,7 +25,7 @@ import numpy as np
 from envs.amm import NFEATURES, STEP_COLUMNS
 from envs.features import OBS_CLIP, observation_from_words
 from envs.market import Market
-from envs.simulation import FeeSimConfig, start_replay, step_pnl_bps
+from envs.simulation import FeeSimConfig, bps_to_pips, start_replay, step_pnl_bps
 
 
 class DynamicFeeEnv(gym.Env):
@@ -30,7 +35,11 @@ class DynamicFeeEnv(gym.Env):
     metadata = {"render_modes": []}
 
     def __init__(
-        self, market: Market | None = None, config: FeeSimConfig | None = None, episode_steps: int | None = None
+        self,
+        market: Market | None = None,
+        config: FeeSimConfig | None = None,
+        episode_steps: int | None = None,
+        reward_baseline_bps: float | None = None,
     ):
         if market is None:
             market = default_market()
@@ -39,6 +48,7 @@ class DynamicFeeEnv(gym.Env):
         if episode_steps is not None and not 0 < episode_steps <= market.n_steps:
             raise ValueError(f"episode_steps must be in [1, {market.n_steps}]")
         self.episode_steps = episode_steps
+        self.reward_baseline_bps = reward_baseline_bps
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
         self.observation_space = gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(NFEATURES,), dtype=np.float32)
         self._lo = np.zeros(NFEATURES, dtype=np.int64)
@@ -71,6 +81,10 @@ class DynamicFeeEnv(gym.Env):
         self._last = n if self.episode_steps is None else self._first + self.episode_steps
         self._step = self._first
         self._replay = start_replay(self.market, self.config, self._first)
+        if self.reward_baseline_bps is not None:
+            shadow = dataclasses.replace(self.config, initial_fee_bps=self.reward_baseline_bps)
+            self._shadow = start_replay(self.market, shadow, self._first)
+            self._shadow_fee = np.array([bps_to_pips(self.reward_baseline_bps)], dtype=np.int64)
         now = int(self.market.step_time[self._first - 1]) if self._first > 0 else self.market.start_time
         return self._observe(now), {"step": self._step}
 
@@ -80,11 +94,14 @@ class DynamicFeeEnv(gym.Env):
         k = self._step
         fee = self.fee_for_action(action)
         row = self._replay.run(self.market.step_end[k : k + 1], np.array([fee], dtype=np.int64))
-        reward = float(step_pnl_bps(row)[0])
+        pnl = float(step_pnl_bps(row)[0])
+        reward = pnl
+        if self.reward_baseline_bps is not None:
+            reward -= float(step_pnl_bps(self._shadow.run(self.market.step_end[k : k + 1], self._shadow_fee))[0])
         self._step += 1
         obs = self._observe(int(self.market.step_time[k]))
         info = dict(zip(STEP_COLUMNS, row[0].tolist(), strict=True))
-        info["hedged_pnl_bps"] = reward
+        info["hedged_pnl_bps"] = pnl
         truncated = self._step >= self._last
         return obs, reward, False, truncated, info
 

@@ -14,6 +14,10 @@ from rich.console import Console
 app = typer.Typer(
     help="lamm: learned AMM strategies on replayed on-chain data.", no_args_is_help=True, add_completion=False
 )
+train_app = typer.Typer(help="Train policies.", no_args_is_help=True)
+tune_app = typer.Typer(help="Sweep hyperparameters.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+app.add_typer(tune_app, name="tune")
 err = Console(stderr=True)
 out = Console()
 
@@ -115,6 +119,184 @@ def backtest(
     )
     if result.report:
         out.print(f"report: {result.report}")
+
+
+def _training_job(
+    data,
+    train_from,
+    train_to,
+    val_from,
+    val_to,
+    algo,
+    timesteps,
+    seed,
+    config,
+    out_dir,
+    step,
+    n_envs,
+    decimals0,
+    decimals1,
+    quote,
+    venue_fee_bps,
+    resume=False,
+):
+    from agents.fee_pipeline import TrainingJob
+    from agents.fee_training import Period, check_periods
+    from agents.training_config import load_train_config
+    from envs.market import MarketSpec
+
+    cfg = load_train_config(config, algo=algo, timesteps=timesteps, seed=seed, step=step, n_envs=n_envs)
+    if data == "synthetic":
+        train_period = val_period = None
+    else:
+        missing = [
+            n
+            for n, v in (
+                ("--train-from", train_from),
+                ("--train-to", train_to),
+                ("--val-from", val_from),
+                ("--val-to", val_to),
+            )
+            if v is None
+        ]
+        if missing:
+            raise ValueError(f"give {', '.join(missing)} (YYYY-MM-DD) for --data {data}")
+        train_period = Period(_day(train_from), _day(train_to))
+        val_period = Period(_day(val_from), _day(val_to))
+        check_periods(train_period, val_period)
+    spec = MarketSpec(decimals0, decimals1, quote, venue_fee_bps / 1e4)
+    return TrainingJob(data, train_period, val_period, spec, cfg, Path(out_dir), Path(out_dir).name, resume)
+
+
+_DATA = Annotated[str, typer.Option(help="Swap parquet file or folder, or 'synthetic'.")]
+_DAY = Annotated[str | None, typer.Option(help="YYYY-MM-DD (UTC), inclusive.")]
+_BACKEND = Annotated[str, typer.Option(help="'local' processes or 'ray'.")]
+_ADDRESS = Annotated[str | None, typer.Option(help="Ray cluster address (default: start a local Ray).")]
+
+
+@train_app.command(
+    "fee",
+    epilog="Example: lamm train fee --data ../shared/data/arbitrum-univ3-weth-usdt-005/swaps --train-from 2025-05-04 "
+    "--train-to 2025-07-05 --val-from 2025-07-06 --val-to 2025-07-30 --algo ppo --timesteps 300000 --seed 0 "
+    "--out models/fee-arbitrum",
+)
+@user_errors
+def train_fee(
+    data: _DATA = "synthetic",
+    train_from: _DAY = None,
+    train_to: _DAY = None,
+    val_from: _DAY = None,
+    val_to: _DAY = None,
+    algo: Annotated[str | None, typer.Option(help="ppo or sac (default: the config's, else ppo).")] = None,
+    timesteps: Annotated[int | None, typer.Option(help="Environment steps to train.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    seeds: Annotated[str | None, typer.Option(help="Several seeds, e.g. 0,1,2: reports their spread.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Model folder (models/NAME).")] = Path("models/fee"),
+    config: Annotated[Path | None, typer.Option(help="TOML file of training settings.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in --out.")] = False,
+    walk_forward: Annotated[int | None, typer.Option(help="K expanding-window folds over the whole span.")] = None,
+    backend: _BACKEND = "local",
+    address: _ADDRESS = None,
+    step: Annotated[str | None, typer.Option(help="Decision step (default 60s).")] = None,
+    n_envs: Annotated[int | None, typer.Option(help="Training environments (subprocesses).")] = None,
+    decimals0: int = 18,
+    decimals1: int = 6,
+    quote: int = 1,
+    venue_fee_bps: float = 5.0,
+) -> None:
+    """Train a fee policy (PPO or SAC) and write models/NAME: SB3 zip, ONNX graph, model card."""
+    job = _training_job(
+        data,
+        train_from,
+        train_to,
+        val_from,
+        val_to,
+        algo,
+        timesteps,
+        seed,
+        config,
+        out_dir,
+        step,
+        n_envs,
+        decimals0,
+        decimals1,
+        quote,
+        venue_fee_bps,
+        resume,
+    )
+    if walk_forward is not None:
+        from agents.fee_training import load_period
+        from agents.walk_forward import observed_days, run_walk_forward
+
+        if job.train is None:
+            raise ValueError("--walk-forward needs real data and periods")
+        span = type(job.train)(job.train.start, job.evaluation.end)
+        days = observed_days(load_period(data, span, job.spec, job.config.step))
+        summary = run_walk_forward(job, walk_forward, days, backend, address)
+        out.print((job.out / "walk_forward.md").read_text())
+        out.print(f"pooled margin: {summary['pooled_margin_bps_per_day']:+.4f} bps/day")
+        return
+    from agents.fee_pipeline import run_training_job, train_seeds
+
+    if seeds:
+        seed_list = [int(x) for x in seeds.split(",") if x.strip()]
+        card = train_seeds(job, seed_list, backend, address)
+    else:
+        from dataclasses import replace
+
+        card = run_training_job(replace(job, progress_bar=err.is_terminal))
+    out.print((job.out / "card.md").read_text())
+    out.print(f"model: {job.out}")
+
+
+@tune_app.command("fee", epilog="Example: lamm tune fee --data synthetic --trials 8 --timesteps 20000 --backend ray")
+@user_errors
+def tune_fee(
+    data: _DATA = "synthetic",
+    train_from: _DAY = None,
+    train_to: _DAY = None,
+    val_from: _DAY = None,
+    val_to: _DAY = None,
+    trials: Annotated[int, typer.Option(help="Number of trials.")] = 8,
+    parallel: Annotated[int, typer.Option(help="Trials trained at once.")] = 2,
+    algo: Annotated[str | None, typer.Option(help="ppo or sac.")] = None,
+    timesteps: Annotated[int | None, typer.Option(help="Steps per trial.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the trials and the sampler.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Sweep folder.")] = Path("runs/tune-fee"),
+    config: Annotated[Path | None, typer.Option(help="Base TOML settings.")] = None,
+    backend: _BACKEND = "local",
+    address: _ADDRESS = None,
+    n_envs: Annotated[int | None, typer.Option(help="Training environments per trial.")] = None,
+    decimals0: int = 18,
+    decimals1: int = 6,
+    quote: int = 1,
+    venue_fee_bps: float = 5.0,
+) -> None:
+    """Search training settings (Optuna TPE), trials trained on local processes or Ray."""
+    from agents.tuning import tune
+
+    job = _training_job(
+        data,
+        train_from,
+        train_to,
+        val_from,
+        val_to,
+        algo,
+        timesteps,
+        seed,
+        config,
+        out_dir,
+        None,
+        n_envs,
+        decimals0,
+        decimals1,
+        quote,
+        venue_fee_bps,
+    )
+    summary = tune(job, trials, parallel, backend, address, seed or 0)
+    for r in summary["trials"]:
+        out.print(f"trial {r['trial']}: learned {r['learned_bps_per_day']:+.4f} bps/day  {r['params']}")
+    out.print(f"best: trial {summary['best']['trial']}; settings in {out_dir / 'best.toml'}")
 
 
 @app.command(epilog="Example: lamm demo --out reports/demo")

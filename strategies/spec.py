@@ -1,7 +1,7 @@
 """Strategy specs on the command line: 'static:30', 'vol', 'vol:k=0.5', 'directional', 'directional:base=5'.
 
 A spec is a name, optionally followed by ':' and either one positional value or comma-separated
-key=value pairs. `learned:PATH` arrives with the learned-policy issue.
+key=value pairs; `learned:PATH` takes a model folder (models/NAME) or an ONNX file.
 """
 
 from __future__ import annotations
@@ -33,8 +33,19 @@ def _number(spec: str, text: str) -> float:
 def parse_fee_strategy(spec: str) -> Strategy:
     """Builds the fee strategy a spec names; the strategy keeps the spec as its name."""
     name, _, args = spec.strip().partition(":")
+    if name == "learned":
+        from strategies.learned import LearnedFee
+
+        if not args:
+            raise SpecError(f"strategy {spec!r}: give the model, e.g. learned:models/fee-arbitrum")
+        try:
+            strategy = LearnedFee(args)
+        except FileNotFoundError as e:
+            raise SpecError(str(e)) from None
+        strategy.spec = spec
+        return strategy
     if name not in FEE_STRATEGIES:
-        known = ", ".join(sorted(FEE_STRATEGIES))
+        known = ", ".join(sorted([*FEE_STRATEGIES, "learned"]))
         raise SpecError(f"unknown strategy {name!r} in {spec!r}: use one of {known} (e.g. static:30, vol:k=0.5)")
     positional: list[float] = []
     keywords: dict[str, float] = {}

@@ -88,9 +88,25 @@ def test_env_rewards_add_up_to_what_lamm_backtest_reports(tmp_path):
 
     days, seed = 1, 4
     res = subprocess.run(
-        [sys.executable, "-m", "lamm.cli", "backtest", "--data", "synthetic", "--synthetic-days", str(days),
-         "--seed", str(seed), "--strategy", "static:10", "--json", str(tmp_path / "m.json")],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "lamm.cli",
+            "backtest",
+            "--data",
+            "synthetic",
+            "--synthetic-days",
+            str(days),
+            "--seed",
+            str(seed),
+            "--strategy",
+            "static:10",
+            "--json",
+            str(tmp_path / "m.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert res.returncode == 0, res.stderr
     reported = json.loads((tmp_path / "m.json").read_text())["strategies"]["static:10"]

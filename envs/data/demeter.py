@@ -138,8 +138,10 @@ def read_csv_text(path: Path, required: tuple[str, ...], what: str) -> pa.Table:
     return table
 
 
-_MINUTE_TYPES = {"timestamp": pa.timestamp("s")} | dict.fromkeys(TICK_COLUMNS, pa.int64()) | dict.fromkeys(
-    AMOUNT_COLUMNS, pa.float64()
+_MINUTE_TYPES = (
+    {"timestamp": pa.timestamp("s")}
+    | dict.fromkeys(TICK_COLUMNS, pa.int64())
+    | dict.fromkeys(AMOUNT_COLUMNS, pa.float64())
 )
 
 
