@@ -157,8 +157,8 @@ def card_markdown(card: dict) -> str:
         f"{card['training']['seconds']:.0f} s",
         f"- data: {card['data']['source']} ({len(card['data']['files'])} files, hashes in card.json)",
         f"- training period: {card['periods']['train']}; evaluation period: {card['periods']['evaluation']}",
-        f"- policy: MLP {card['policy']['net_arch']}, {card['policy']['parameters']} parameters; ONNX parity "
-        f"(max relative fee difference to torch on 1,000 observations): {card['policy']['onnx_parity_max_relative']:.1e}",
+        f"- policy: MLP {card['policy']['net_arch']}, {card['policy']['parameters']} parameters; ONNX parity (max "
+        f"relative fee difference to torch, 1,000 observations): {card['policy']['onnx_parity_max_relative']:.1e}",
         f"- margin over the best baseline ({ev['best_baseline']}; best static with hindsight: "
         f"{ev['best_static_hindsight']}): **{ev['margin_bps_per_day']:+.4f} bps of TVL per day**",
         "",

@@ -42,6 +42,7 @@ def run_training_job(job: TrainingJob) -> dict:
     select = job.evaluation if job.select_on_evaluation else None
     select_market = eval_market if select else None
     outcome = train(train_market, select_market, cfg, job.out, resume=job.resume, progress_bar=job.progress_bar)
+    span = (job.train.start, job.evaluation.end) if job.train and job.evaluation else (None, None)
     card = {
         "name": job.name or job.out.name,
         "data": {

@@ -240,11 +240,11 @@ def train_fee(
 
     if seeds:
         seed_list = [int(x) for x in seeds.split(",") if x.strip()]
-        card = train_seeds(job, seed_list, backend, address)
+        train_seeds(job, seed_list, backend, address)
     else:
         from dataclasses import replace
 
-        card = run_training_job(replace(job, progress_bar=err.is_terminal))
+        run_training_job(replace(job, progress_bar=err.is_terminal))
     out.print((job.out / "card.md").read_text())
     out.print(f"model: {job.out}")
 
