@@ -47,9 +47,7 @@ def run_training_job(job: TrainingJob) -> dict:
         "name": job.name or job.out.name,
         "data": {
             "source": job.data,
-            "files": data_files(
-                job.data, *(job.train.start, job.evaluation.end) if job.train and job.evaluation else (None, None)
-            ),
+            "files": data_files(job.data, *span),
             "decimals": [job.spec.decimals0, job.spec.decimals1],
             "quote": job.spec.quote,
             "venue_fee": job.spec.venue_fee,
