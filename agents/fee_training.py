@@ -78,7 +78,13 @@ def _env_factory(
     market: Market, cfg: TrainConfig, episode_steps: int | None, scale: float, baseline: float | None
 ) -> Callable[[], gym.Env]:
     def make() -> gym.Env:
-        env = DynamicFeeEnv(market, cfg.sim, episode_steps=episode_steps, reward_baseline_bps=baseline)
+        env = DynamicFeeEnv(
+            market,
+            cfg.sim,
+            episode_steps=episode_steps,
+            reward_baseline_bps=baseline,
+            reward_shaping_gamma=cfg.gamma if cfg.reward_shaping and baseline is not None else None,
+        )
         return Monitor(ScaledReward(env, scale) if scale != 1.0 else env)
 
     return make

@@ -26,7 +26,7 @@ class TrainConfig:
     """Everything that decides a training run besides data and periods."""
 
     algo: str = "ppo"
-    timesteps: int = 200_000
+    timesteps: int = 300_000
     seed: int = 0
     n_envs: int = 2  # environments in subprocesses
     step: str = "60s"
@@ -36,23 +36,23 @@ class TrainConfig:
     gamma: float = 0.9  # fee decisions pay off within minutes
     reward_scale: float = 100.0  # rewards are bps of TVL per step, ~1e-3: scaled for the optimiser only
     reward_baseline_bps: float | None = 30.0  # control variate: PnL relative to a shadow pool at this fee
+    reward_shaping: bool = True  # charge displacement from the fair price when it happens (envs.fee_env)
     # PPO
     n_steps: int = 1024
     batch_size: int = 256
     n_epochs: int = 10
     ent_coef: float = 0.0
     clip_range: float = 0.2
-    log_std_init: float = -1.0
-    # exploration noise held for this many steps (gSDE): fee changes cost an arbitrage, so noise that
-    # flips every step would teach a fee higher than the deterministic policy should set; -1: per episode
-    sde_sample_freq: int | None = 60
+    log_std_init: float = -1.5
+    # gSDE: exploration noise held for this many steps (-1: per episode); None: plain Gaussian noise
+    sde_sample_freq: int | None = None
     # SAC
     buffer_size: int = 200_000
     learning_starts: int = 5_000
     tau: float = 0.005
     # evaluation and checkpoints
-    eval_every: int = 50_000  # steps between validation evaluations (best checkpoint kept)
-    checkpoint_every: int = 50_000
+    eval_every: int = 100_000  # steps between validation evaluations (best checkpoint kept)
+    checkpoint_every: int = 100_000
     sim: FeeSimConfig = field(default_factory=FeeSimConfig)
 
     def __post_init__(self):

@@ -187,7 +187,7 @@ typedef struct {
 
 /* Per-step output columns. */
 enum {
-    O_FEES, O_MARKOUT, O_OFFERED, O_KEPT, O_ARB_VOL, O_N_ARBS, O_TVL, O_FEE_PIPS, O_FAIR, O_POOL_PRICE,
+    O_FEES, O_MARKOUT, O_OFFERED, O_KEPT, O_ARB_VOL, O_N_ARBS, O_TVL, O_FEE_PIPS, O_FAIR, O_POOL_PRICE, O_DEBT,
     NOUT
 };
 
@@ -307,6 +307,9 @@ int replay(Pool *p, const FlowParams *fp, const int64_t *ts, const int64_t *bloc
         }
         row[O_FAIR] = *fair;
         row[O_POOL_PRICE] = pool_price(p);
+        /* what moving the pool to the fair price along its curve would cost it: (sqrt(x P) - sqrt(y))^2 */
+        double gap = sqrt((double)p->r0 * *fair) - sqrt((double)p->r1);
+        row[O_DEBT] = gap * gap;
     }
     return (int)i;
 }

@@ -90,6 +90,7 @@ STEP_COLUMNS = (
     "fee_pips",
     "fair_price",
     "pool_price",
+    "debt",
 )
 assert len(STEP_COLUMNS) == NOUT
 

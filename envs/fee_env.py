@@ -9,6 +9,12 @@ Action: one number in [-1, 1], mapped log-linearly onto [fee_min, fee_max]; the 
 contract's clamp (bounds, max change per update). Observation: the pool's on-chain features only
 (envs.features), read at the end of the step.
 
+`reward_shaping_gamma` (for training) adds the potential-based shaping gamma*Phi(s') - Phi(s) with
+Phi = -(the pool's displacement from the fair price, valued as the loss of moving it back along its curve, in
+bps of TVL). A displacement is then charged when it happens rather than when an arbitrageur closes it, so a
+fee raised to postpone an arbitrage no longer looks like a gain; the optimal policy is unchanged (Ng et al.
+1999).
+
 `reward_baseline_bps` (for training) subtracts, each step, the PnL of a shadow pool that replays the same
 step at that fixed fee. The shadow does not depend on the agent's actions, so the best policy is unchanged,
 but the noise both pools share (price moves, flow bursts) cancels: a control variate for the gradient.
@@ -28,6 +34,9 @@ from envs.market import Market
 from envs.simulation import FeeSimConfig, bps_to_pips, start_replay, step_pnl_bps
 
 
+_DEBT, _TVL = STEP_COLUMNS.index("debt"), STEP_COLUMNS.index("tvl")
+
+
 class DynamicFeeEnv(gym.Env):
     """Gymnasium environment over a `Market`. `episode_steps=None` replays the whole market once;
     otherwise each reset starts a window of that many steps at a random step (seeded)."""
@@ -40,6 +49,7 @@ class DynamicFeeEnv(gym.Env):
         config: FeeSimConfig | None = None,
         episode_steps: int | None = None,
         reward_baseline_bps: float | None = None,
+        reward_shaping_gamma: float | None = None,
     ):
         if market is None:
             market = default_market()
@@ -49,6 +59,7 @@ class DynamicFeeEnv(gym.Env):
             raise ValueError(f"episode_steps must be in [1, {market.n_steps}]")
         self.episode_steps = episode_steps
         self.reward_baseline_bps = reward_baseline_bps
+        self.reward_shaping_gamma = reward_shaping_gamma
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
         self.observation_space = gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(NFEATURES,), dtype=np.float32)
         self._lo = np.zeros(NFEATURES, dtype=np.int64)
@@ -71,6 +82,13 @@ class DynamicFeeEnv(gym.Env):
         self._replay.pool.features_into(now, self._lo, self._hi)
         return observation_from_words(self._lo, self._hi)
 
+    def _shaped(self, pnl: float, row: np.ndarray, debt: float) -> tuple[float, float]:
+        """(reward, displacement in bps) for one step of one pool."""
+        if self.reward_shaping_gamma is None:
+            return pnl, debt
+        now = float(row[0, _DEBT] / row[0, _TVL] * 1e4)
+        return pnl + debt - self.reward_shaping_gamma * now, now
+
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         n = self.market.n_steps
@@ -85,6 +103,7 @@ class DynamicFeeEnv(gym.Env):
             shadow = dataclasses.replace(self.config, initial_fee_bps=self.reward_baseline_bps)
             self._shadow = start_replay(self.market, shadow, self._first)
             self._shadow_fee = np.array([bps_to_pips(self.reward_baseline_bps)], dtype=np.int64)
+        self._debt = self._shadow_debt = 0.0  # a fresh pool sits at the fair price
         now = int(self.market.step_time[self._first - 1]) if self._first > 0 else self.market.start_time
         return self._observe(now), {"step": self._step}
 
@@ -95,9 +114,11 @@ class DynamicFeeEnv(gym.Env):
         fee = self.fee_for_action(action)
         row = self._replay.run(self.market.step_end[k : k + 1], np.array([fee], dtype=np.int64))
         pnl = float(step_pnl_bps(row)[0])
-        reward = pnl
+        reward, self._debt = self._shaped(pnl, row, self._debt)
         if self.reward_baseline_bps is not None:
-            reward -= float(step_pnl_bps(self._shadow.run(self.market.step_end[k : k + 1], self._shadow_fee))[0])
+            shadow = self._shadow.run(self.market.step_end[k : k + 1], self._shadow_fee)
+            shadow_reward, self._shadow_debt = self._shaped(float(step_pnl_bps(shadow)[0]), shadow, self._shadow_debt)
+            reward -= shadow_reward
         self._step += 1
         obs = self._observe(int(self.market.step_time[k]))
         info = dict(zip(STEP_COLUMNS, row[0].tolist(), strict=True))

@@ -305,11 +305,12 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the demo writes its report.")] = Path("reports/demo"),
     days: Annotated[int, typer.Option(help="Days of synthetic market.")] = 3,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 0,
+    train_steps: Annotated[int, typer.Option(help="PPO steps of the training stage (0 skips it).")] = 60_000,
 ) -> None:
     """Run the whole pipeline on the embedded synthetic market: no data, no RPC."""
     from lamm.demo import run_demo
 
-    run_demo(out_dir, days, seed, out, err)
+    run_demo(out_dir, days, seed, train_steps, out, err)
 
 
 if __name__ == "__main__":

@@ -128,7 +128,8 @@ def test_bad_arguments_are_refused_clearly(args, words):
 
 
 def test_demo_runs_and_prints_where_the_report_is(tmp_path):
-    res = lamm("demo", "--out", str(tmp_path / "demo"), "--days", "1")
+    res = lamm("demo", "--out", str(tmp_path / "demo"), "--days", "1", "--train-steps", "2048")
     assert res.returncode == 0, res.stderr
     assert "report:" in res.stdout and (tmp_path / "demo" / "report.html").exists()
-    assert json.loads((tmp_path / "demo" / "metrics.json").read_text())["strategies"]["static:30"]
+    strategies = json.loads((tmp_path / "demo" / "metrics.json").read_text())["strategies"]
+    assert "static:30" in strategies and f"learned:{tmp_path / 'demo' / 'model'}" in strategies
