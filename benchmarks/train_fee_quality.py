@@ -55,9 +55,8 @@ def main() -> None:
     card = json.loads((Path(args.out) / "card.json").read_text())
     print(f"training wall time, {len(card.get('seeds', [1]))} seeds: {minutes:.1f} min (target <= 30)")
     for s in card.get("seeds", []):
-        print(
-            f"  seed {s['seed']}: learned {s['learned_bps_per_day']:+.4f} bps/day, margin {s['margin_bps_per_day']:+.4f}"
-        )
+        learned, margin = s["learned_bps_per_day"], s["margin_bps_per_day"]
+        print(f"  seed {s['seed']}: learned {learned:+.4f} bps/day, margin {margin:+.4f}")
     if "seeds" in card:
         print(
             f"margin over the best baseline: {card['margin_mean_bps_per_day']:+.4f} "

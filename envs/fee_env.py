@@ -33,7 +33,6 @@ from envs.features import OBS_CLIP, observation_from_words
 from envs.market import Market
 from envs.simulation import FeeSimConfig, bps_to_pips, start_replay, step_pnl_bps
 
-
 _DEBT, _TVL = STEP_COLUMNS.index("debt"), STEP_COLUMNS.index("tvl")
 
 
