@@ -75,7 +75,6 @@ static i128 ewma(i128 acc, int64_t tau, i128 x, int64_t dt) { return (acc * tau 
 
 Pool *pool_new(void) { return (Pool *)calloc(1, sizeof(Pool)); }
 void pool_free(Pool *p) { free(p); }
-void pool_copy(Pool *dst, const Pool *src) { memcpy(dst, src, sizeof(Pool)); }
 
 /* Reads and writes the pool's fields as an int64 vector (the 128-bit ones as lo, hi pairs). */
 enum { NFIELD_WORDS = 2 * 8 + 10 };

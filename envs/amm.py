@@ -47,7 +47,6 @@ def _sig(name: str, res, *args) -> None:
 
 _sig("pool_new", _p)
 _sig("pool_free", None, _p)
-_sig("pool_copy", None, _p, _p)
 _sig("pool_export", None, _p, _arr(np.uint64, flags="C"))
 _sig("pool_import", None, _p, _arr(np.uint64, flags="C"))
 _sig("pool_field_words", ctypes.c_int)
@@ -144,12 +143,6 @@ class Pool:
         if ptr:
             _core.pool_free(ptr)
             self._ptr = None
-
-    def copy(self) -> Pool:
-        other = object.__new__(Pool)
-        other._ptr = _core.pool_new()
-        _core.pool_copy(other._ptr, self._ptr)
-        return other
 
     @property
     def state(self) -> dict[str, int]:
