@@ -1,0 +1,43 @@
+"""Test helpers for the chain: a real anvil through Ape, with the project's contracts compiled offline."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+from agents.toolchain import prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_UINT = 2**256 - 1
+FAR = 2**63  # a deadline that never expires
+
+
+@contextmanager
+def local_chain():
+    """Starts anvil on a free port (ape-foundry, host auto), yields (ape module, project), stops it."""
+    prepare()
+    import ape
+
+    project = ape.Project(ROOT)
+    with ape.networks.parse_network_choice("ethereum:local:foundry"):
+        yield ape, project
+
+
+def deploy_tokens(ape, project, owner, decimals=(18, 6)):
+    t0 = project.TestToken.deploy("Token zero", "TK0", decimals[0], sender=owner)
+    t1 = project.TestToken.deploy("Token one", "TK1", decimals[1], sender=owner)
+    return t0, t1
+
+
+def deploy_pool(project, owner, t0, t1, controller, params, fee):
+    """A DynamicFeePool with the same parameters as an envs.amm.PoolParams."""
+    taus = [params.tau_fast, params.tau_slow, params.tau_flow, params.tau_twap]
+    return project.DynamicFeePool.deploy(
+        t0, t1, controller, fee, params.fee_min, params.fee_max, params.fee_max_step, taus, sender=owner
+    )
+
+
+def fund(owner, tokens, spender, amount=2**200):
+    for t in tokens:
+        t.mint(owner, amount, sender=owner)
+        t.approve(spender, MAX_UINT, sender=owner)
