@@ -1,0 +1,126 @@
+"""DynamicFeePool under attack, on anvil: k and LP share value never fall to a swap, only the controller moves
+the fee and only within bounds, reentrancy through a token is refused, and every refusal names its reason."""
+
+import math
+
+import pytest
+from chain import FAR, deploy_pool, deploy_tokens, fund, local_chain
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from envs.amm import PoolParams
+
+PARAMS = PoolParams(fee_min=100, fee_max=10_000, fee_max_step=2_500)
+R0, R1 = 10**21, 2 * 10**12
+
+
+@pytest.fixture(scope="module")
+def env():
+    with local_chain() as (ape, project):
+        owner, controller, stranger = ape.accounts.test_accounts[:3]
+        t0, t1 = deploy_tokens(ape, project, owner)
+        pool = deploy_pool(project, owner, t0, t1, controller, PARAMS, 3000)
+        fund(owner, (t0, t1), pool)
+        pool.add_liquidity(R0, R1, 0, FAR, sender=owner)
+        yield ape, project, pool, (t0, t1), owner, controller, stranger
+
+
+def share_value(pool) -> float:
+    return math.isqrt(pool.reserve0() * pool.reserve1()) / pool.totalSupply()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(swaps=st.lists(st.tuples(st.booleans(), st.integers(10**9, 10**23)), min_size=1, max_size=6))
+def test_k_and_share_value_never_fall_to_a_swap(env, swaps):
+    ape, _, pool, _, owner, _, _ = env
+    snapshot = ape.chain.snapshot()
+    try:
+        for zero_for_one, amount in swaps:
+            k, value = pool.reserve0() * pool.reserve1(), share_value(pool)
+            pool.swap(zero_for_one, amount, 0, owner, FAR, sender=owner)
+            assert pool.reserve0() * pool.reserve1() >= k
+            assert share_value(pool) >= value
+    finally:
+        ape.chain.restore(snapshot)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 20_000)), min_size=1, max_size=6))
+def test_only_the_controller_moves_the_fee_and_only_within_bounds(env, requests):
+    ape, _, pool, _, owner, controller, stranger = env
+    callers = (owner, controller, stranger, controller)
+    snapshot = ape.chain.snapshot()
+    try:
+        for who, fee in requests:
+            old = pool.fee()
+            caller = callers[who]
+            ok = caller == controller and PARAMS.fee_min <= fee <= PARAMS.fee_max and abs(fee - old) <= 2_500
+            if ok:
+                receipt = pool.set_fee(fee, sender=caller)
+                assert receipt.decode_logs(pool.FeeChanged)[0].new_fee == fee
+            else:
+                reason = "Unauthorized" if caller != controller else ("FeeOutOfBounds" if not
+                         PARAMS.fee_min <= fee <= PARAMS.fee_max else "FeeStepTooLarge")
+                with ape.reverts(reason):
+                    pool.set_fee(fee, sender=caller)
+            assert PARAMS.fee_min <= pool.fee() <= PARAMS.fee_max
+    finally:
+        ape.chain.restore(snapshot)
+
+
+def test_named_errors_for_each_refusal(env):
+    ape, _, pool, _, owner, _, _ = env
+    with ape.reverts("ZeroAmount"):
+        pool.swap(True, 0, 0, owner, FAR, sender=owner)
+    with ape.reverts("Expired"):
+        pool.swap(True, 10**18, 0, owner, 1, sender=owner)
+    with ape.reverts("Slippage"):
+        pool.swap(True, 10**18, 10**18, owner, FAR, sender=owner)
+    with ape.reverts("ZeroOutput"):
+        pool.swap(True, 1, 0, owner, FAR, sender=owner)
+    with ape.reverts("ReserveOverflow"):
+        pool.swap(True, 2**112, 0, owner, FAR, sender=owner)
+    with ape.reverts("ZeroAmount"):
+        pool.remove_liquidity(0, 0, 0, FAR, sender=owner)
+
+
+def test_empty_pool_refuses_swaps_and_dust_liquidity(env):
+    ape, project, _, (t0, t1), owner, controller, _ = env
+    empty = deploy_pool(project, owner, t0, t1, controller, PARAMS, 3000)
+    with ape.reverts("ZeroLiquidity"):
+        empty.swap(True, 10**18, 0, owner, FAR, sender=owner)
+    t0.approve(empty, 2**255, sender=owner)
+    t1.approve(empty, 2**255, sender=owner)
+    with ape.reverts("ZeroLiquidity"):
+        empty.add_liquidity(10, 10, 0, FAR, sender=owner)
+
+
+def test_liquidity_round_trip_returns_the_pro_rata_reserves(env):
+    ape, _, pool, (t0, t1), owner, _, _ = env
+    snapshot = ape.chain.snapshot()
+    try:
+        shares = pool.add_liquidity(10**18, 2 * 10**9, 0, FAR, sender=owner).decode_logs(pool.AddLiquidity)[0].shares
+        before = (t0.balanceOf(owner), t1.balanceOf(owner))
+        supply, r0, r1 = pool.totalSupply(), pool.reserve0(), pool.reserve1()
+        pool.remove_liquidity(shares, 0, 0, FAR, sender=owner)
+        assert t0.balanceOf(owner) - before[0] == shares * r0 // supply
+        assert t1.balanceOf(owner) - before[1] == shares * r1 // supply
+    finally:
+        ape.chain.restore(snapshot)
+
+
+def test_reentrancy_through_a_malicious_token_is_refused(env):
+    ape, project, _, (_, t1), owner, controller, _ = env
+    evil = project.ReentrantToken.deploy(sender=owner)
+    pool = deploy_pool(project, owner, evil, t1, controller, PARAMS, 3000)
+    evil.mint(owner, 10**24, sender=owner)
+    evil.mint(evil, 10**24, sender=owner)
+    evil.approve(pool, 2**255, sender=owner)
+    t1.approve(pool, 2**255, sender=owner)
+    pool.add_liquidity(R0, R1, 0, FAR, sender=owner)
+    state = (pool.reserve0(), pool.reserve1(), pool.epoch())
+    evil.arm(pool, sender=owner)
+    with pytest.raises(ape.exceptions.ContractLogicError):
+        pool.swap(True, 10**18, 0, owner, FAR, sender=owner)
+    assert (pool.reserve0(), pool.reserve1(), pool.epoch()) == state
+    assert evil.target() == pool.address  # the whole attack was rolled back
