@@ -69,12 +69,18 @@ def main() -> None:
         ours_med, v2_med = statistics.median(ours_gas), statistics.median(v2_gas)
         print(f"swaps: {len(TRADES)} alternating, reserves {R0:.0e} / {R1:.0e} raw units, same tokens (TestToken)")
         print(f"DynamicFeePool.swap (pulls input, updates features): median {ours_med:,.0f} gas")
-        print(f"UniswapV2Pair: input transfer + pair.swap, one intrinsic 21k: median {v2_med:,.0f} gas "
-              f"(pair.swap transaction alone {statistics.median(v2_swap_only):,.0f})")
-        print(f"UniswapV2Router02.swapExactTokensForTokens (pulls input, one pair): "
-              f"median {statistics.median(v2_router):,.0f} gas")
-        print(f"ratio DynamicFeePool / V2 pair (transfer + swap): {ours_med / v2_med:.2f}x (target <= 1.25x); "
-              f"/ V2 router: {ours_med / statistics.median(v2_router):.2f}x")
+        print(
+            f"UniswapV2Pair: input transfer + pair.swap, one intrinsic 21k: median {v2_med:,.0f} gas "
+            f"(pair.swap transaction alone {statistics.median(v2_swap_only):,.0f})"
+        )
+        print(
+            f"UniswapV2Router02.swapExactTokensForTokens (pulls input, one pair): "
+            f"median {statistics.median(v2_router):,.0f} gas"
+        )
+        print(
+            f"ratio DynamicFeePool / V2 pair (transfer + swap): {ours_med / v2_med:.2f}x (target <= 1.25x); "
+            f"/ V2 router: {ours_med / statistics.median(v2_router):.2f}x"
+        )
         print(f"DynamicFeePool add_liquidity (first): {add.gas_used:,} gas; remove_liquidity: {remove.gas_used:,} gas")
 
 

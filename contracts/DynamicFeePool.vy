@@ -18,6 +18,10 @@ SECONDS_PER_DAY: constant(int256) = 86400
 MAX_IDLE: constant(uint256) = 604800
 RESERVE_LIMIT: constant(uint256) = 2**112
 MINIMUM_SHARES: constant(uint256) = 1000
+MASK112: constant(uint256) = 2**112 - 1
+MASK128: constant(uint256) = 2**128 - 1
+MASK64: constant(uint256) = 2**64 - 1
+BIAS: constant(int256) = 2**127
 NFEATURES: constant(uint256) = 7
 
 event Transfer:
@@ -68,17 +72,14 @@ tau_slow: public(immutable(int256))
 tau_flow: public(immutable(int256))
 tau_twap: public(immutable(int256))
 
-reserve0: public(uint256)
-reserve1: public(uint256)
-fee: public(uint256)
-epoch: public(uint256)
-last_ts: public(uint256)
-var_fast: public(int256)
-var_slow: public(int256)
-flow: public(int256)
-volume: public(int256)
-logp: public(int256)
-logp_twap: public(int256)
+# Packed state, two values a slot, so a swap writes five slots (getters below decode them):
+# reserve0 | reserve1 << 112 | last_ts << 224;  fee | epoch << 64;  and three pairs of int128 accumulators,
+# each stored with a 2**127 bias (var_fast, var_slow), (flow, volume), (logp, logp_twap).
+_reserves: uint256
+_fee_epoch: uint256
+_vars: uint256
+_flows: uint256
+_prices: uint256
 
 name: public(String[32])
 symbol: public(String[16])
@@ -107,11 +108,105 @@ def __init__(
     tau_slow = _taus[1]
     tau_flow = _taus[2]
     tau_twap = _taus[3]
-    self.fee = _fee
-    self.last_ts = block.timestamp
+    self._fee_epoch = _fee
+    self._reserves = block.timestamp << 224
+    self._vars = self._pack(0, 0)
+    self._flows = self._pack(0, 0)
+    self._prices = self._pack(0, 0)
     self.name = "lamm dynamic-fee LP"
     self.symbol = "LAMM-LP"
     self.decimals = 18
+
+
+# ---------- packed state ----------
+
+@pure
+@internal
+def _pack(lo: int256, hi: int256) -> uint256:
+    return convert(lo + BIAS, uint256) | (convert(hi + BIAS, uint256) << 128)
+
+
+@pure
+@internal
+def _lo(word: uint256) -> int256:
+    return convert(word & MASK128, int256) - BIAS
+
+
+@pure
+@internal
+def _hi(word: uint256) -> int256:
+    return convert(word >> 128, int256) - BIAS
+
+
+@internal
+def _set_reserves(r0: uint256, r1: uint256):
+    self._reserves = r0 | (r1 << 112) | (self._reserves >> 224 << 224)
+
+
+@view
+@external
+def reserve0() -> uint256:
+    return self._reserves & MASK112
+
+
+@view
+@external
+def reserve1() -> uint256:
+    return (self._reserves >> 112) & MASK112
+
+
+@view
+@external
+def last_ts() -> uint256:
+    return self._reserves >> 224
+
+
+@view
+@external
+def fee() -> uint256:
+    return self._fee_epoch & MASK64
+
+
+@view
+@external
+def epoch() -> uint256:
+    return self._fee_epoch >> 64
+
+
+@view
+@external
+def var_fast() -> int256:
+    return self._lo(self._vars)
+
+
+@view
+@external
+def var_slow() -> int256:
+    return self._hi(self._vars)
+
+
+@view
+@external
+def flow() -> int256:
+    return self._lo(self._flows)
+
+
+@view
+@external
+def volume() -> int256:
+    return self._hi(self._flows)
+
+
+@view
+@external
+def logp() -> int256:
+    return self._lo(self._prices)
+
+
+@view
+@external
+def logp_twap() -> int256:
+    return self._hi(self._prices)
 
 
 # ---------- LP shares (ERC20) ----------
@@ -181,8 +276,8 @@ def add_liquidity(amount0: uint256, amount1: uint256, min_shares: uint256, deadl
     """
     assert block.timestamp <= deadline, "Expired"
     assert amount0 > 0 and amount1 > 0, "ZeroAmount"
-    r0: uint256 = self.reserve0
-    r1: uint256 = self.reserve1
+    r0: uint256 = self._reserves & MASK112
+    r1: uint256 = (self._reserves >> 112) & MASK112
     assert r0 + amount0 < RESERVE_LIMIT and r1 + amount1 < RESERVE_LIMIT, "ReserveOverflow"
     supply: uint256 = self.totalSupply
     shares: uint256 = 0
@@ -197,8 +292,7 @@ def add_liquidity(amount0: uint256, amount1: uint256, min_shares: uint256, deadl
     assert shares >= min_shares, "Slippage"
     self._pull(token0, amount0)
     self._pull(token1, amount1)
-    self.reserve0 = r0 + amount0
-    self.reserve1 = r1 + amount1
+    self._set_reserves(r0 + amount0, r1 + amount1)
     self._mint(msg.sender, shares)
     log AddLiquidity(provider=msg.sender, amount0=amount0, amount1=amount1, shares=shares)
     return shares
@@ -213,13 +307,14 @@ def remove_liquidity(shares: uint256, min0: uint256, min1: uint256, deadline: ui
     assert block.timestamp <= deadline, "Expired"
     assert shares > 0, "ZeroAmount"
     supply: uint256 = self.totalSupply
-    amount0: uint256 = shares * self.reserve0 // supply
-    amount1: uint256 = shares * self.reserve1 // supply
+    r0: uint256 = self._reserves & MASK112
+    r1: uint256 = (self._reserves >> 112) & MASK112
+    amount0: uint256 = shares * r0 // supply
+    amount1: uint256 = shares * r1 // supply
     assert amount0 > 0 and amount1 > 0, "ZeroLiquidity"
     assert amount0 >= min0 and amount1 >= min1, "Slippage"
     self._burn(msg.sender, shares)
-    self.reserve0 -= amount0
-    self.reserve1 -= amount1
+    self._set_reserves(r0 - amount0, r1 - amount1)
     self._push(token0, msg.sender, amount0)
     self._push(token1, msg.sender, amount1)
     log RemoveLiquidity(provider=msg.sender, amount0=amount0, amount1=amount1, shares=shares)
@@ -230,16 +325,16 @@ def remove_liquidity(shares: uint256, min0: uint256, min1: uint256, deadline: ui
 
 @view
 @internal
-def _quote(zero_for_one: bool, amount_in: uint256) -> (uint256, uint256):
-    r_in: uint256 = self.reserve0
-    r_out: uint256 = self.reserve1
+def _quote(zero_for_one: bool, amount_in: uint256, r0: uint256, r1: uint256, fee: uint256) -> (uint256, uint256):
+    r_in: uint256 = r0
+    r_out: uint256 = r1
     if not zero_for_one:
-        r_in = self.reserve1
-        r_out = self.reserve0
+        r_in = r1
+        r_out = r0
     assert amount_in > 0, "ZeroAmount"
     assert r_in > 0 and r_out > 0, "ZeroLiquidity"
     assert r_in + amount_in < RESERVE_LIMIT, "ReserveOverflow"
-    after: uint256 = amount_in * (FEE_DENOM - self.fee) // FEE_DENOM
+    after: uint256 = amount_in * (FEE_DENOM - fee) // FEE_DENOM
     out: uint256 = after * r_out // (r_in + after)
     assert out > 0, "ZeroOutput"
     return out, amount_in - after
@@ -250,35 +345,39 @@ def _quote(zero_for_one: bool, amount_in: uint256) -> (uint256, uint256):
 def quote(zero_for_one: bool, amount_in: uint256) -> uint256:
     out: uint256 = 0
     fee_amount: uint256 = 0
-    out, fee_amount = self._quote(zero_for_one, amount_in)
+    packed: uint256 = self._reserves
+    out, fee_amount = self._quote(zero_for_one, amount_in, packed & MASK112, (packed >> 112) & MASK112,
+                                  self._fee_epoch & MASK64)
     return out
 
 
+@pure
 @internal
 def _ewma(acc: int256, tau: int256, x: int256, dt: int256) -> int256:
     return (acc * tau + x) // (tau + dt)
 
 
 @internal
-def _update_features(d1: int256):
+def _update_features(d1: int256, r1: uint256, last: uint256):
+    """Updates the accumulators for a swap moving token1's reserve r1 by d1 (as envs/_ammcore.c does)."""
     dt: int256 = 0
-    if block.timestamp > self.last_ts:
-        dt = convert(block.timestamp - self.last_ts, int256)
-    logp: int256 = self.logp
-    self.logp_twap = (self.logp_twap * tau_twap + logp * dt) // (tau_twap + dt)
-    mag: uint256 = convert(abs(d1), uint256) * convert(WAD, uint256) // self.reserve1
+    if block.timestamp > last:
+        dt = convert(block.timestamp - last, int256)
+    prices: uint256 = self._prices
+    logp: int256 = self._lo(prices)
+    twap: int256 = (self._hi(prices) * tau_twap + logp * dt) // (tau_twap + dt)
+    mag: uint256 = convert(abs(d1), uint256) * convert(WAD, uint256) // r1
     u: int256 = convert(min(mag, convert(WAD, uint256)), int256)
     if d1 < 0:
         u = -u
     ret: int256 = 2 * u
     sq: int256 = ret * ret // WAD
-    self.var_fast = self._ewma(self.var_fast, tau_fast, sq, dt)
-    self.var_slow = self._ewma(self.var_slow, tau_slow, sq, dt)
-    self.flow = self._ewma(self.flow, tau_flow, u, dt)
-    self.volume = self._ewma(self.volume, tau_flow, abs(u), dt)
-    self.logp = logp + ret
-    self.last_ts = block.timestamp
-    self.epoch += 1
+    vars: uint256 = self._vars
+    self._vars = self._pack(self._ewma(self._lo(vars), tau_fast, sq, dt), self._ewma(self._hi(vars), tau_slow, sq, dt))
+    flows: uint256 = self._flows
+    self._flows = self._pack(self._ewma(self._lo(flows), tau_flow, u, dt), self._ewma(self._hi(flows), tau_flow, abs(u), dt))
+    self._prices = self._pack(logp + ret, twap)
+    self._fee_epoch += 1 << 64
 
 
 @external
@@ -288,27 +387,31 @@ def swap(zero_for_one: bool, amount_in: uint256, min_out: uint256, recipient: ad
     @notice Exact-input swap: token0 for token1 if zero_for_one, else token1 for token0.
     """
     assert block.timestamp <= deadline, "Expired"
+    packed: uint256 = self._reserves
+    r0: uint256 = packed & MASK112
+    r1: uint256 = (packed >> 112) & MASK112
     out: uint256 = 0
     fee_amount: uint256 = 0
-    out, fee_amount = self._quote(zero_for_one, amount_in)
+    out, fee_amount = self._quote(zero_for_one, amount_in, r0, r1, self._fee_epoch & MASK64)
     assert out >= min_out, "Slippage"
     token_in: address = token0
     token_out: address = token1
     if zero_for_one:
-        self._update_features(-convert(out, int256))
-        self.reserve0 += amount_in
-        self.reserve1 -= out
+        self._update_features(-convert(out, int256), r1, packed >> 224)
+        r0 += amount_in
+        r1 -= out
     else:
         token_in = token1
         token_out = token0
-        self._update_features(convert(amount_in, int256))
-        self.reserve1 += amount_in
-        self.reserve0 -= out
+        self._update_features(convert(amount_in, int256), r1, packed >> 224)
+        r1 += amount_in
+        r0 -= out
+    self._reserves = r0 | (r1 << 112) | (block.timestamp << 224)
     self._pull(token_in, amount_in)
     self._push(token_out, recipient, out)
     log Swap(
         sender=msg.sender, recipient=recipient, zero_for_one=zero_for_one, amount_in=amount_in, amount_out=out,
-        fee_amount=fee_amount, reserve0=self.reserve0, reserve1=self.reserve1,
+        fee_amount=fee_amount, reserve0=r0, reserve1=r1,
     )
     return out
 
@@ -322,10 +425,11 @@ def set_fee(new_fee: uint256):
     """
     assert msg.sender == controller, "Unauthorized"
     assert fee_min <= new_fee and new_fee <= fee_max, "FeeOutOfBounds"
-    old: uint256 = self.fee
+    packed: uint256 = self._fee_epoch
+    old: uint256 = packed & MASK64
     assert max(old, new_fee) - min(old, new_fee) <= fee_max_step, "FeeStepTooLarge"
-    self.fee = new_fee
-    log FeeChanged(old_fee=old, new_fee=new_fee, epoch=self.epoch)
+    self._fee_epoch = (packed >> 64 << 64) | new_fee
+    log FeeChanged(old_fee=old, new_fee=new_fee, epoch=packed >> 64)
 
 
 # ---------- features ----------
@@ -336,21 +440,24 @@ def features() -> (int256[NFEATURES], uint256):
     """
     @notice The feature vector at this block (WAD integers, see envs/features.py) and the epoch (swap count).
     """
+    last: uint256 = self._reserves >> 224
     dt: int256 = 0
-    if block.timestamp > self.last_ts:
-        dt = convert(block.timestamp - self.last_ts, int256)
-    vf: int256 = self.var_fast * tau_fast // (tau_fast + dt)
-    vs: int256 = self.var_slow * tau_slow // (tau_slow + dt)
-    fl: int256 = self.flow * tau_flow // (tau_flow + dt)
-    vo: int256 = self.volume * tau_flow // (tau_flow + dt)
-    twap: int256 = (self.logp_twap * tau_twap + self.logp * dt) // (tau_twap + dt)
+    if block.timestamp > last:
+        dt = convert(block.timestamp - last, int256)
+    vf: int256 = self._lo(self._vars) * tau_fast // (tau_fast + dt)
+    vs: int256 = self._hi(self._vars) * tau_slow // (tau_slow + dt)
+    fl: int256 = self._lo(self._flows) * tau_flow // (tau_flow + dt)
+    vo: int256 = self._hi(self._flows) * tau_flow // (tau_flow + dt)
+    logp: int256 = self._lo(self._prices)
+    twap: int256 = (self._hi(self._prices) * tau_twap + logp * dt) // (tau_twap + dt)
     cap: int256 = 100 * WAD
     x: int256[NFEATURES] = empty(int256[NFEATURES])
-    x[0] = convert(self.fee, int256) * (WAD // convert(FEE_DENOM, int256))
+    fee_epoch: uint256 = self._fee_epoch
+    x[0] = convert(fee_epoch & MASK64, int256) * (WAD // convert(FEE_DENOM, int256))
     x[1] = convert(isqrt(convert(min(vf * SECONDS_PER_YEAR, cap) * WAD, uint256)), int256)
     x[2] = convert(isqrt(convert(min(vs * SECONDS_PER_YEAR, cap) * WAD, uint256)), int256)
     x[3] = fl * SECONDS_PER_DAY
     x[4] = vo * SECONDS_PER_DAY
     x[5] = convert(min(convert(dt, uint256), MAX_IDLE), int256) * WAD // 3600
-    x[6] = self.logp - twap
-    return x, self.epoch
+    x[6] = logp - twap
+    return x, fee_epoch >> 64

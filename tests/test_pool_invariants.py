@@ -37,7 +37,12 @@ def test_k_and_share_value_never_fall_to_a_swap(env, swaps):
     try:
         for zero_for_one, amount in swaps:
             k, value = pool.reserve0() * pool.reserve1(), share_value(pool)
-            pool.swap(zero_for_one, amount, 0, owner, FAR, sender=owner)
+            try:
+                pool.swap(zero_for_one, amount, 0, owner, FAR, sender=owner)
+            except ape.exceptions.ContractLogicError as refused:  # e.g. nothing left to buy: a refusal moves nothing
+                assert str(refused) in ("ZeroOutput", "ReserveOverflow")
+                assert pool.reserve0() * pool.reserve1() == k
+                continue
             assert pool.reserve0() * pool.reserve1() >= k
             assert share_value(pool) >= value
     finally:
@@ -59,8 +64,11 @@ def test_only_the_controller_moves_the_fee_and_only_within_bounds(env, requests)
                 receipt = pool.set_fee(fee, sender=caller)
                 assert receipt.decode_logs(pool.FeeChanged)[0].new_fee == fee
             else:
-                reason = "Unauthorized" if caller != controller else ("FeeOutOfBounds" if not
-                         PARAMS.fee_min <= fee <= PARAMS.fee_max else "FeeStepTooLarge")
+                reason = (
+                    "Unauthorized"
+                    if caller != controller
+                    else ("FeeOutOfBounds" if not PARAMS.fee_min <= fee <= PARAMS.fee_max else "FeeStepTooLarge")
+                )
                 with ape.reverts(reason):
                     pool.set_fee(fee, sender=caller)
             assert PARAMS.fee_min <= pool.fee() <= PARAMS.fee_max

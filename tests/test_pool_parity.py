@@ -27,8 +27,9 @@ amounts = st.one_of(
     st.integers(10**6, 10**20),  # everyday trades
     st.integers(10**20, 2**111),  # huge, up to the reserve bound
 )
-sequences = st.lists(st.tuples(st.booleans(), amounts, st.sampled_from([0, 1, 12, 600, 86_400, 30 * 86_400])),
-                     min_size=1, max_size=8)
+sequences = st.lists(
+    st.tuples(st.booleans(), amounts, st.sampled_from([0, 1, 12, 600, 86_400, 30 * 86_400])), min_size=1, max_size=8
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
