@@ -14,8 +14,10 @@ from rich.console import Console
 app = typer.Typer(
     help="lamm: learned AMM strategies on replayed on-chain data.", no_args_is_help=True, add_completion=False
 )
+data_app = typer.Typer(help="Market data.", no_args_is_help=True)
 train_app = typer.Typer(help="Train policies.", no_args_is_help=True)
 tune_app = typer.Typer(help="Sweep hyperparameters.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
 app.add_typer(train_app, name="train")
 app.add_typer(tune_app, name="tune")
 err = Console(stderr=True)
@@ -28,10 +30,11 @@ def user_errors(fn: Callable) -> Callable:
     @wraps(fn)
     def wrapper(*args, **kwargs):
         from envs.data import DataError
+        from envs.data.fetch import FetchError
 
         try:
             return fn(*args, **kwargs)
-        except (DataError, ValueError, FileNotFoundError) as e:
+        except (DataError, ValueError, FileNotFoundError, FetchError) as e:
             err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
@@ -119,6 +122,38 @@ def backtest(
     )
     if result.report:
         out.print(f"report: {result.report}")
+
+
+@data_app.command(
+    "fetch",
+    epilog="Example: lamm data fetch --rpc $ETH_RPC_URL --pool 0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640 "
+    "--from-block 18537000 --to-block 18544000 --out data/usdc-weth",
+)
+@user_errors
+def data_fetch(
+    rpc: Annotated[str, typer.Option(help="JSON-RPC endpoint URL (never printed).")],
+    pool: Annotated[str, typer.Option(help="Pool address (Uniswap V2 pair or V3 pool).")],
+    from_block: Annotated[int, typer.Option(help="First block, inclusive.")],
+    to_block: Annotated[int, typer.Option(help="Last block, inclusive.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the parquet files (resumable).")],
+    chunk: Annotated[int, typer.Option(help="Blocks per eth_getLogs call to start with.")] = 2_000,
+    retries: Annotated[int, typer.Option(help="Retries per RPC call.")] = 5,
+) -> None:
+    """Fetch a pool's Swap events into the canonical swap parquet schema; re-running fetches only what is
+    missing."""
+    from rich.progress import Progress
+
+    from envs.data.fetch import fetch_swaps
+
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("blocks", total=to_block - from_block + 1)
+        report = fetch_swaps(
+            rpc, pool, from_block, to_block, out_dir, chunk, retries, progress=lambda n: bar.advance(task, n)
+        )
+    out.print(
+        f"{report.swaps:,} swaps in {report.chunks} chunks written to {report.out_dir} "
+        f"({report.skipped_blocks:,} blocks were already fetched)"
+    )
 
 
 def _training_job(
