@@ -15,9 +15,11 @@ app = typer.Typer(
     help="lamm: learned AMM strategies on replayed on-chain data.", no_args_is_help=True, add_completion=False
 )
 data_app = typer.Typer(help="Market data.", no_args_is_help=True)
+chain_app = typer.Typer(help="Local chains: anvil, forks, snapshots.", no_args_is_help=True)
 train_app = typer.Typer(help="Train policies.", no_args_is_help=True)
 tune_app = typer.Typer(help="Sweep hyperparameters.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+app.add_typer(chain_app, name="chain")
 app.add_typer(train_app, name="train")
 app.add_typer(tune_app, name="tune")
 err = Console(stderr=True)
@@ -154,6 +156,37 @@ def data_fetch(
         f"{report.swaps:,} swaps in {report.chunks} chunks written to {report.out_dir} "
         f"({report.skipped_blocks:,} blocks were already fetched)"
     )
+
+
+@chain_app.command("up", epilog="Example: lamm chain up --fork $ETH_RPC_URL --block 21000000")
+@user_errors
+def chain_up(
+    fork: Annotated[str | None, typer.Option(help="Upstream RPC URL to fork (never printed).")] = None,
+    block: Annotated[int | None, typer.Option(help="Fork block number.")] = None,
+    snapshot: Annotated[Path | None, typer.Option(help="Serve a saved chain state (lamm chain snapshot).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1 (default: a free one).")] = None,
+) -> None:
+    """Start a local anvil node, print its RPC URL, and stop it cleanly on Ctrl-C."""
+    import signal
+
+    from agents.local_node import start_anvil
+
+    if block is not None and not fork:
+        raise ValueError("--block needs --fork URL")
+    try:
+        node = start_anvil(fork, block, snapshot, port=port)
+    except RuntimeError as e:
+        raise ValueError(f"could not start anvil: {e}") from None
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it like Ctrl-C
+    what = "fork" if fork else ("snapshot " + str(snapshot) if snapshot else "fresh chain")
+    out.print(f"RPC {node.url} ({what}); Ctrl-C stops it", highlight=False)
+    try:
+        node.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        node.stop()
+        out.print("anvil stopped")
 
 
 def _training_job(
