@@ -179,8 +179,8 @@ def chain_up(
         raise ValueError(f"could not start anvil: {e}") from None
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it like Ctrl-C
     what = "fork" if fork else ("snapshot " + str(snapshot) if snapshot else "fresh chain")
-    out.print(f"RPC {node.url} ({what}); Ctrl-C stops it", highlight=False)
     try:
+        out.print(f"RPC {node.url} ({what}); Ctrl-C stops it", highlight=False)
         node.process.wait()
     except KeyboardInterrupt:
         pass
