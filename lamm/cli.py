@@ -16,10 +16,12 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Market data.", no_args_is_help=True)
 chain_app = typer.Typer(help="Local chains: anvil, forks, snapshots.", no_args_is_help=True)
+deploy_app = typer.Typer(help="Deploy contracts.", no_args_is_help=True)
 train_app = typer.Typer(help="Train policies.", no_args_is_help=True)
 tune_app = typer.Typer(help="Sweep hyperparameters.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(chain_app, name="chain")
+app.add_typer(deploy_app, name="deploy")
 app.add_typer(train_app, name="train")
 app.add_typer(tune_app, name="tune")
 err = Console(stderr=True)
@@ -187,6 +189,48 @@ def chain_up(
     finally:
         node.stop()
         out.print("anvil stopped")
+
+
+@deploy_app.command(
+    "pool",
+    epilog="Example: lamm deploy pool --rpc http://127.0.0.1:8545 --token0 0x... --token1 0x... --fee-bps 30 "
+    "--liquidity0 1000000000000000000000 --liquidity1 2000000000000 --account test:0 --out deployments/pool.json",
+)
+@user_errors
+def deploy_pool_command(
+    token0: Annotated[str, typer.Option(help="token0 address.")],
+    token1: Annotated[str, typer.Option(help="token1 address.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Deployment record (JSON).")],
+    network: Annotated[str, typer.Option(help="Ape network choice.")] = "ethereum:local:foundry",
+    rpc: Annotated[str | None, typer.Option(help="Attach to this running node (e.g. lamm chain up).")] = None,
+    account: Annotated[str, typer.Option(help="test:N on local chains, else a keystore alias.")] = "test:0",
+    fee_bps: Annotated[float, typer.Option(help="Initial fee, bps.")] = 30.0,
+    fee_min_bps: Annotated[float, typer.Option(help="Lowest fee, bps.")] = 1.0,
+    fee_max_bps: Annotated[float, typer.Option(help="Highest fee, bps.")] = 100.0,
+    max_fee_change_bps: Annotated[float, typer.Option(help="Largest change per update, bps.")] = 25.0,
+    controller: Annotated[str | None, typer.Option(help="Who may set the fee (default: the deployer).")] = None,
+    liquidity0: Annotated[int | None, typer.Option(help="Initial token0 liquidity, raw units.")] = None,
+    liquidity1: Annotated[int | None, typer.Option(help="Initial token1 liquidity, raw units.")] = None,
+) -> None:
+    """Deploy a DynamicFeePool and write its deployment record."""
+    from agents.chain import connect, load_account
+    from agents.deploy import deploy_pool, write_record
+    from envs.amm import PoolParams
+    from envs.simulation import bps_to_pips
+
+    if (liquidity0 is None) != (liquidity1 is None):
+        raise ValueError("give both --liquidity0 and --liquidity1, or neither")
+    params = PoolParams(bps_to_pips(fee_min_bps), bps_to_pips(fee_max_bps), bps_to_pips(max_fee_change_bps))
+    with connect(network, rpc) as (ape, project):
+        sender = load_account(ape, account)
+        liquidity = (liquidity0, liquidity1) if liquidity0 is not None else None
+        record = deploy_pool(
+            ape, project, sender, network, token0, token1, bps_to_pips(fee_bps), params, controller, liquidity
+        )
+    out.print(
+        f"DynamicFeePool {record.pool} on chain {record.chain_id}, block {record.block}; "
+        f"record: {write_record(record, out_file)}"
+    )
 
 
 def _training_job(

@@ -1,0 +1,37 @@
+"""Chain access through Ape: connecting to a network (or a running node), accounts, and the project."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from agents.toolchain import ROOT, prepare
+
+
+@contextmanager
+def connect(network: str = "ethereum:local:foundry", rpc: str | None = None):
+    """Yields (ape, project) on `network`; with `rpc`, the foundry provider attaches to that running node
+    (e.g. `lamm chain up`) instead of starting its own."""
+    prepare()
+    import ape
+
+    settings = {"host": rpc} if rpc else {}
+    try:
+        context = ape.networks.parse_network_choice(network, provider_settings=settings)
+    except Exception as e:  # Ape raises several types for an unknown choice
+        raise ValueError(f"--network {network!r}: {e}") from None
+    with context:
+        yield ape, ape.Project(ROOT)
+
+
+def load_account(ape, spec: str):
+    """`test:N` is the node's N-th test account (local chains only); anything else is a keystore alias, whose
+    passphrase Ape asks for. Keys are never printed."""
+    if spec.startswith("test:"):
+        try:
+            return ape.accounts.test_accounts[int(spec.split(":", 1)[1])]
+        except (ValueError, IndexError):
+            raise ValueError(f"--account {spec!r}: use test:0 .. test:9") from None
+    try:
+        return ape.accounts.load(spec)
+    except Exception:
+        raise ValueError(f"--account {spec!r}: no such keystore alias (see `ape accounts list`)") from None

@@ -1,0 +1,80 @@
+"""`lamm deploy pool`: a DynamicFeePool on a network, optionally seeded with liquidity, and its record.
+
+The record (JSON) holds what other commands need: network, chain id, addresses, parameters, the block and the
+transaction hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from backtests.report import write_atomic
+from envs.amm import PoolParams
+
+FAR = 2**63
+
+
+@dataclass
+class PoolDeployment:
+    network: str
+    chain_id: int
+    pool: str
+    token0: str
+    token1: str
+    controller: str
+    deployer: str
+    fee: int
+    params: dict
+    block: int
+    transactions: dict[str, str] = field(default_factory=dict)
+    liquidity: list[int] | None = None
+
+
+def deploy_pool(
+    ape,
+    project,
+    account,
+    network: str,
+    token0: str,
+    token1: str,
+    fee: int,
+    params: PoolParams,
+    controller: str | None = None,
+    liquidity: tuple[int, int] | None = None,
+) -> PoolDeployment:
+    taus = [params.tau_fast, params.tau_slow, params.tau_flow, params.tau_twap]
+    controller = controller or account.address
+    pool = project.DynamicFeePool.deploy(
+        token0, token1, controller, fee, params.fee_min, params.fee_max, params.fee_max_step, taus, sender=account
+    )
+    receipt = pool.creation_metadata.receipt
+    record = PoolDeployment(
+        network,
+        ape.chain.chain_id,
+        pool.address,
+        token0,
+        token1,
+        controller,
+        account.address,
+        fee,
+        asdict(params),
+        receipt.block_number,
+        {"deploy": receipt.txn_hash},
+    )
+    if liquidity:
+        for name, token, amount in (("approve0", token0, liquidity[0]), ("approve1", token1, liquidity[1])):
+            erc20 = project.TestToken.at(token)  # only the ERC20 functions are used
+            if erc20.balanceOf(account) < amount:
+                raise ValueError(f"the account holds {erc20.balanceOf(account)} of {token}, less than {amount}")
+            record.transactions[name] = erc20.approve(pool, amount, sender=account).txn_hash
+        added = pool.add_liquidity(liquidity[0], liquidity[1], 0, FAR, sender=account)
+        record.transactions["add_liquidity"] = added.txn_hash
+        record.liquidity = list(liquidity)
+    return record
+
+
+def write_record(record: PoolDeployment, path: Path) -> Path:
+    write_atomic(Path(path), json.dumps(asdict(record), indent=2) + "\n")
+    return Path(path)
