@@ -159,3 +159,28 @@ def test_refusing_endpoint_fails_clearly_and_keeps_what_was_fetched(swapped, tmp
         timeout=120,
     )
     assert res.returncode == 2 and "RPC endpoint failed" in res.stderr and dead not in res.stderr
+
+
+def test_fetches_our_own_pools_swaps(tmp_path):
+    """DynamicFeePool's Swap events come back in the canonical schema, prices from its reserves."""
+    from chain import FAR, deploy_pool, fund
+
+    from envs.amm import PoolParams
+
+    with local_chain() as (ape, project):
+        owner = ape.accounts.test_accounts[0]
+        t0, t1 = deploy_tokens(ape, project, owner)
+        pool = deploy_pool(project, owner, t0, t1, owner, PoolParams(), 3000)
+        fund(owner, (t0, t1), pool)
+        pool.add_liquidity(R0, R1, 0, FAR, sender=owner)
+        first = ape.chain.blocks.head.number + 1
+        sent = []
+        for i in range(6):
+            zero_for_one = i % 2 == 0
+            amount = 10**18 if zero_for_one else 2 * 10**9
+            event = pool.swap(zero_for_one, amount, 0, owner, FAR, sender=owner).decode_logs(pool.Swap)[0]
+            sent.append((amount, -event.amount_out) if zero_for_one else (-event.amount_out, amount))
+        fetch_swaps(ape.chain.provider.uri, pool.address.lower(), first, ape.chain.blocks.head.number, tmp_path)
+        rows = load_swaps(tmp_path).to_pylist()
+        assert [(int(r["amount0"]), int(r["amount1"])) for r in rows] == sent
+        assert int(rows[-1]["sqrt_price_x96"]) == math.isqrt((pool.reserve1() << 192) // pool.reserve0())

@@ -2,7 +2,7 @@
 
 - Uniswap V3 `Swap` events map field for field; a V2 `Swap` takes its post-swap price and liquidity from the
   `Sync` the pair emits just before it (sqrt_price_x96 = sqrt(reserve1/reserve0) * 2**96, liquidity =
-  sqrt(reserve0 * reserve1), exact integer square roots).
+  sqrt(reserve0 * reserve1), exact integer square roots); our DynamicFeePool's `Swap` carries its reserves.
 - `eth_getLogs` runs in block chunks that halve when the endpoint answers "too many results" and grow back
   after successes; other RPC errors are retried with exponential backoff, then end in one clear error.
 - Each finished chunk is written atomically as `swaps-<first>-<last>.parquet` and recorded in
@@ -26,6 +26,7 @@ from envs.data.swaps import save_swaps
 V3_SWAP = "0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67"
 V2_SWAP = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
 V2_SYNC = "0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"
+LAMM_SWAP = "0x673ff070bec3aea00f2fa45c0f7ed58c227af4a03a626e01fe29b34d3b9ecfdb"  # DynamicFeePool.Swap
 MANIFEST = "fetched.json"
 TOO_MANY = ("too many", "more than", "limit exceeded", "response size", "query returned", "range too large")
 Q96 = 2**96
@@ -82,9 +83,14 @@ def decode_logs(logs: list[dict]) -> list[dict]:
                 liquidity=words[3],
                 tick=_signed(words[4]),
             )
-        elif topic == V2_SWAP:
-            in0, in1, out0, out1 = words
-            r0, r1 = last_sync.get(log["transactionHash"], (0, 0))
+        elif topic in (V2_SWAP, LAMM_SWAP):
+            if topic == V2_SWAP:
+                in0, in1, out0, out1 = words
+                r0, r1 = last_sync.get(log["transactionHash"], (0, 0))
+            else:
+                zero_for_one, amount_in, amount_out, _, r0, r1 = words
+                in0, in1 = (amount_in, 0) if zero_for_one else (0, amount_in)
+                out0, out1 = (0, amount_out) if zero_for_one else (amount_out, 0)
             sqrt_price = math.isqrt((r1 << 192) // r0) if r0 else 0
             row = dict(
                 amount0=in0 - out0,
@@ -233,7 +239,7 @@ def fetch_swaps(
                             "address": pool,
                             "fromBlock": hex(start),
                             "toBlock": hex(end),
-                            "topics": [[V3_SWAP, V2_SWAP, V2_SYNC]],
+                            "topics": [[V3_SWAP, V2_SWAP, V2_SYNC, LAMM_SWAP]],
                         }
                     ],
                 )
