@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,5 +56,6 @@ def use_pip_vyper() -> Path:
 
 def prepare() -> None:
     """Everything Ape needs from this machine, offline."""
+    warnings.filterwarnings("ignore", message="Field 'import_remapping' has an incomplete definition")
     put_anvil_on_path()
     use_pip_vyper()

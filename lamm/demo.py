@@ -2,7 +2,8 @@
 
 1. train: a short PPO training on one synthetic market (seed S), a few minutes on two cores;
 2. backtest: the baselines, the freshly trained policy and the shipped default policy on another synthetic
-   market (seed S+1, never seen in training), with the report.
+   market (seed S+1, never seen in training), with the report;
+3. chain: the DynamicFeePool on a local anvil, synthetic swaps replayed through it and fetched back.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def train_demo_policy(out_dir: Path, timesteps: int, out: Console) -> Path:
     return model_dir
 
 
-def run_demo(out_dir: Path, days: int, seed: int, timesteps: int, out: Console, err: Console) -> None:
+def run_demo(
+    out_dir: Path, days: int, seed: int, timesteps: int, out: Console, err: Console, chain: bool = True
+) -> None:
     specs = list(DEFAULT_FEE_SPECS)
     if timesteps > 0:
         specs.append(f"learned:{train_demo_policy(out_dir, timesteps, out)}")
@@ -60,3 +63,8 @@ def run_demo(out_dir: Path, days: int, seed: int, timesteps: int, out: Console, 
     best = max(result.metrics, key=lambda s: result.metrics[s]["hedged_pnl_bps_per_day"])
     out.print(f"best: [bold]{best}[/bold]")
     out.print(f"report: {result.report.resolve()}")
+    if chain:
+        from lamm.demo_chain import run_chain_stage
+
+        out.rule("[bold]3. chain[/bold]: the pool on a local anvil, swaps replayed and fetched back")
+        run_chain_stage(out, seed=seed)

@@ -129,6 +129,7 @@ def test_bad_arguments_are_refused_clearly(args, words):
 
 def test_demo_runs_and_prints_where_the_report_is(tmp_path):
     res = lamm("demo", "--out", str(tmp_path / "demo"), "--days", "1", "--train-steps", "2048")
+    assert "identical to what was sent: True" in res.stdout, res.stdout[-3000:]
     assert res.returncode == 0, res.stderr
     assert "report:" in res.stdout and (tmp_path / "demo" / "report.html").exists()
     strategies = json.loads((tmp_path / "demo" / "metrics.json").read_text())["strategies"]
