@@ -1,4 +1,4 @@
-"""Contracts from the npm packages' build artifacts (Uniswap V2/V3), as Ape contract containers."""
+"""Contracts from the npm packages' build artifacts (Uniswap), as Ape contract containers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from agents.toolchain import ROOT
 
 UNISWAP_V2_CORE = ROOT / "node_modules" / "@uniswap" / "v2-core" / "build"
 UNISWAP_V2_PERIPHERY = ROOT / "node_modules" / "@uniswap" / "v2-periphery" / "build"
-UNISWAP_V3_CORE = ROOT / "node_modules" / "@uniswap" / "v3-core" / "artifacts" / "contracts"
 
 
 def npm_contract(path: Path, name: str | None = None):
