@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from chain import FAR, deploy_pool, deploy_tokens, fund, local_chain  # noqa: E402
+from chain import FAR, deploy_pool, deploy_tokens, deploy_v2_pair, fund, local_chain  # noqa: E402
 
-from agents.artifacts_npm import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, npm_contract  # noqa: E402
+from agents.artifacts_npm import UNISWAP_V2_PERIPHERY, npm_contract  # noqa: E402
 from envs.amm import PoolParams  # noqa: E402
 
 R0, R1 = 10**21, 2 * 10**12
@@ -40,12 +40,7 @@ def main() -> None:
         ours = deploy_pool(project, owner, t0, t1, owner, PoolParams(), 3000)
         fund(owner, (t0, t1), ours)
         add = ours.add_liquidity(R0, R1, 0, FAR, sender=owner)
-        factory = npm_contract(UNISWAP_V2_CORE / "UniswapV2Factory.json").deploy(owner, sender=owner)
-        factory.createPair(t0, t1, sender=owner)
-        pair = npm_contract(UNISWAP_V2_CORE / "UniswapV2Pair.json").at(factory.getPair(t0, t1))
-        t0.transfer(pair, R0, sender=owner)
-        t1.transfer(pair, R1, sender=owner)
-        pair.mint(owner, sender=owner)
+        factory, pair = deploy_v2_pair(owner, t0, t1, (R0, R1))
         router = npm_contract(UNISWAP_V2_PERIPHERY / "UniswapV2Router02.json").deploy(factory, t0, sender=owner)
         t0.approve(router, 2**255, sender=owner)
         t1.approve(router, 2**255, sender=owner)

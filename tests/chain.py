@@ -29,6 +29,20 @@ def deploy_tokens(ape, project, owner, decimals=(18, 6)):
     return t0, t1
 
 
+def deploy_v2_pair(owner, t0, t1, reserves: tuple[int, int]):
+    """A Uniswap V2 factory and pair from the npm build, seeded with `reserves` of (t0, t1); the owner must
+    hold them. Returns (factory, pair)."""
+    from agents.artifacts_npm import UNISWAP_V2_CORE, npm_contract
+
+    factory = npm_contract(UNISWAP_V2_CORE / "UniswapV2Factory.json").deploy(owner, sender=owner)
+    factory.createPair(t0, t1, sender=owner)
+    pair = npm_contract(UNISWAP_V2_CORE / "UniswapV2Pair.json").at(factory.getPair(t0, t1))
+    t0.transfer(pair, reserves[0], sender=owner)
+    t1.transfer(pair, reserves[1], sender=owner)
+    pair.mint(owner, sender=owner)
+    return factory, pair
+
+
 def deploy_pool(project, owner, t0, t1, controller, params, fee):
     """A DynamicFeePool with the same parameters as an envs.amm.PoolParams."""
     taus = [params.tau_fast, params.tau_slow, params.tau_flow, params.tau_twap]

@@ -10,9 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from chain import deploy_tokens, local_chain
+from chain import deploy_tokens, deploy_v2_pair, local_chain
 
-from agents.artifacts_npm import UNISWAP_V2_CORE, npm_contract
 from envs.data import load_swaps
 from envs.data.fetch import FetchError, fetch_swaps
 from envs.market import build_market
@@ -28,12 +27,7 @@ def swapped():
         t0, t1 = deploy_tokens(ape, project, owner)
         for t in (t0, t1):
             t.mint(owner, 2**200, sender=owner)
-        factory = npm_contract(UNISWAP_V2_CORE / "UniswapV2Factory.json").deploy(owner, sender=owner)
-        factory.createPair(t0, t1, sender=owner)
-        pair = npm_contract(UNISWAP_V2_CORE / "UniswapV2Pair.json").at(factory.getPair(t0, t1))
-        t0.transfer(pair, R0, sender=owner)
-        t1.transfer(pair, R1, sender=owner)
-        pair.mint(owner, sender=owner)
+        _, pair = deploy_v2_pair(owner, t0, t1, (R0, R1))
         pair_token0, pair_token1 = (t0, t1) if pair.token0() == t0.address else (t1, t0)
         first = ape.chain.blocks.head.number + 1
         sent = []
