@@ -178,3 +178,46 @@ def test_fetches_our_own_pools_swaps(tmp_path):
         rows = load_swaps(tmp_path).to_pylist()
         assert [(int(r["amount0"]), int(r["amount1"])) for r in rows] == sent
         assert int(rows[-1]["sqrt_price_x96"]) == math.isqrt((pool.reserve1() << 192) // pool.reserve0())
+
+
+def test_v3_pool_swaps_come_back_exact(tmp_path):
+    """Real swaps on a Uniswap V3 pool built from the npm artifacts: every event back, exact integers."""
+    from agents.artifacts_npm import UNISWAP_V3_CORE, npm_contract
+
+    with local_chain() as (ape, project):
+        owner = ape.accounts.test_accounts[0]
+        t0, t1 = deploy_tokens(ape, project, owner)
+        factory = npm_contract(UNISWAP_V3_CORE / "UniswapV3Factory.sol" / "UniswapV3Factory.json").deploy(sender=owner)
+        factory.createPool(t0, t1, 500, sender=owner)
+        pool = npm_contract(UNISWAP_V3_CORE / "UniswapV3Pool.sol" / "UniswapV3Pool.json").at(
+            factory.getPool(t0, t1, 500)
+        )
+        pool.initialize(
+            math.isqrt((R1 << 192) // R0) if pool.token0() == t0.address else math.isqrt((R0 << 192) // R1),
+            sender=owner,
+        )
+        caller = project.V3Caller.deploy(sender=owner)
+        for t in (t0, t1):
+            t.mint(caller, 2**200, sender=owner)
+        caller.mint(pool, -887270, 887270, 10**16, sender=owner)
+        first = ape.chain.blocks.head.number + 1
+        events = []
+        for i in range(12):
+            zero_for_one = i % 2 == 0
+            token_in = t0 if (pool.token0() == t0.address) == zero_for_one else t1
+            amount = (10**17 if token_in == t0 else 10**8) * (i + 1)
+            events += caller.swap(pool, zero_for_one, amount, sender=owner).decode_logs(pool.Swap)
+        fetch_swaps(
+            ape.chain.provider.uri, pool.address.lower(), first, ape.chain.blocks.head.number, tmp_path, chunk=4
+        )
+        rows = load_swaps(tmp_path).to_pylist()
+        assert len(rows) == len(events) == 12
+        for row, ev in zip(rows, events, strict=True):
+            assert (
+                int(row["amount0"]),
+                int(row["amount1"]),
+                int(row["sqrt_price_x96"]),
+                int(row["liquidity"]),
+                row["tick"],
+            ) == (ev.amount0, ev.amount1, ev.sqrtPriceX96, ev.liquidity, ev.tick)
+            assert row["recipient"] == caller.address.lower()
