@@ -51,6 +51,7 @@ def start_anvil(
     chain_id: int | None = None,
     port: int | None = None,
     ready_timeout: float = 60.0,
+    dump_state: Path | None = None,
 ) -> Node:
     """Starts anvil and waits until it answers; the fork URL is passed to anvil only, never printed."""
     port = port or free_port()
@@ -65,6 +66,8 @@ def start_anvil(
         cmd += ["--load-state", str(state)]
     if chain_id:
         cmd += ["--chain-id", str(chain_id)]
+    if dump_state:
+        cmd += ["--dump-state", str(dump_state)]
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     node = Node(process, f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + ready_timeout

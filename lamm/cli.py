@@ -176,7 +176,7 @@ def chain_up(
     if block is not None and not fork:
         raise ValueError("--block needs --fork URL")
     try:
-        node = start_anvil(fork, block, snapshot, port=port)
+        node = start_anvil(fork, block, snapshot, chain_id=1 if snapshot else None, port=port)
     except RuntimeError as e:
         raise ValueError(f"could not start anvil: {e}") from None
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it like Ctrl-C
@@ -230,6 +230,24 @@ def deploy_pool_command(
     out.print(
         f"DynamicFeePool {record.pool} on chain {record.chain_id}, block {record.block}; "
         f"record: {write_record(record, out_file)}"
+    )
+
+
+@chain_app.command("snapshot", epilog="Example: lamm chain snapshot --out snapshots/mainnet.json")
+@user_errors
+def chain_snapshot(
+    out_file: Annotated[Path, typer.Option("--out", help="State file to write.")] = Path("snapshots/mainnet.json"),
+) -> None:
+    """Build the offline mainnet stand-in (chain id 1: WETH, USDC, USDT, WBTC stand-ins, Uniswap V2 factory,
+    Router02 and seeded pools at their mainnet addresses); serve it with `lamm chain up --snapshot FILE`."""
+    import json
+
+    from agents.snapshot import build_snapshot
+
+    book = build_snapshot(out_file)
+    out.print(json.dumps(book, indent=2))
+    out.print(
+        f"snapshot: {out_file}; fork it with ETH_RPC_URL=<lamm chain up --snapshot {out_file}> on ethereum:mainnet-fork"
     )
 
 

@@ -1,0 +1,88 @@
+"""The offline mainnet stand-in, forked through Ape's ethereum:mainnet-fork exactly as a user forks mainnet."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from chain import FAR
+
+from agents.artifacts_npm import UNISWAP_V2_PERIPHERY, npm_contract
+from agents.chain import connect
+from agents.deploy import deploy_pool
+from agents.local_node import rpc, start_anvil
+from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02
+from envs.amm import PoolParams
+
+
+@pytest.fixture(scope="module")
+def forked(tmp_path_factory):
+    state = tmp_path_factory.mktemp("snapshot") / "mainnet.json"
+    res = subprocess.run(
+        [sys.executable, "-m", "lamm.cli", "chain", "snapshot", "--out", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    upstream = start_anvil(state=state, chain_id=1)
+    previous = os.environ.get("ETH_RPC_URL")
+    os.environ["ETH_RPC_URL"] = upstream.url
+    try:
+        with connect("ethereum:mainnet-fork:foundry") as (ape, project):
+            yield ape, project, upstream
+    finally:
+        upstream.stop()
+        if previous is None:
+            os.environ.pop("ETH_RPC_URL", None)
+        else:
+            os.environ["ETH_RPC_URL"] = previous
+
+
+def test_snapshot_has_mainnet_tokens_and_uniswap_at_canonical_addresses(forked):
+    ape, project, upstream = forked
+    assert ape.chain.chain_id == 1 and int(rpc(upstream.url, "eth_chainId"), 16) == 1
+    for symbol, (address, _, decimals) in TOKENS.items():
+        token = project.StandInToken.at(address)
+        assert (token.symbol(), token.decimals()) == (symbol, decimals)
+    router = npm_contract(UNISWAP_V2_PERIPHERY / "UniswapV2Router02.json").at(UNISWAP_V2_ROUTER02)
+    weth, usdc = TOKENS["WETH"][0], TOKENS["USDC"][0]
+    price = router.getAmountsOut(10**18, [weth, usdc])[1] / 1e6
+    assert 2_400 < price < 2_500  # 1 WETH at ~2,500 USDC less fee and impact
+
+
+def test_swap_through_the_canonical_v2_router_on_the_fork(forked):
+    ape, project, _ = forked
+    me = ape.accounts.test_accounts[0]
+    usdc, weth = (project.StandInToken.at(TOKENS[s][0]) for s in ("USDC", "WETH"))
+    router = npm_contract(UNISWAP_V2_PERIPHERY / "UniswapV2Router02.json").at(UNISWAP_V2_ROUTER02)
+    usdc.mint(me, 10_000 * 10**6, sender=me)
+    usdc.approve(router, 10_000 * 10**6, sender=me)
+    expected = router.getAmountsOut(10_000 * 10**6, [usdc, weth])[1]
+    before = weth.balanceOf(me)
+    router.swapExactTokensForTokens(10_000 * 10**6, expected, [usdc, weth], me, FAR, sender=me)
+    assert weth.balanceOf(me) - before == expected
+
+
+def test_deploy_our_pool_on_the_fork(forked):
+    ape, project, _ = forked
+    me = ape.accounts.test_accounts[0]
+    weth, usdc = (project.StandInToken.at(TOKENS[s][0]) for s in ("WETH", "USDC"))
+    weth.mint(me, 100 * 10**18, sender=me)
+    usdc.mint(me, 250_000 * 10**6, sender=me)
+    record = deploy_pool(
+        ape,
+        project,
+        me,
+        "ethereum:mainnet-fork",
+        weth.address,
+        usdc.address,
+        3000,
+        PoolParams(),
+        liquidity=(100 * 10**18, 250_000 * 10**6),
+    )
+    pool = project.DynamicFeePool.at(record.pool)
+    assert record.chain_id == 1 and (pool.reserve0(), pool.reserve1()) == (100 * 10**18, 250_000 * 10**6)
+    weth.approve(pool, 10**18, sender=me)
+    out = pool.swap(True, 10**18, 0, me, FAR, sender=me).decode_logs(pool.Swap)[0].amount_out
+    assert 2_400 * 10**6 < out < 2_500 * 10**6
