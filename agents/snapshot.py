@@ -1,8 +1,8 @@
 """`lamm chain snapshot`: the offline mainnet stand-in, an anvil state with chain id 1.
 
-It holds WETH, USDC, USDT and WBTC stand-ins (contracts/testing/StandInToken.vy, right decimals) and Uniswap
-V2's factory and Router02 (npm builds) at their canonical mainnet addresses, with V2 pools seeded at
-realistic prices and depths. Pairs are created by the factory at its canonical address with the canonical
+It holds WETH, USDC, USDT and WBTC stand-ins (contracts/testing/StandInToken.vy, right decimals), Uniswap
+V2's factory and Router02 and Uniswap V3's factory (npm builds) at their canonical mainnet addresses, and V2
+and V3 pools seeded at realistic prices and depths. Pairs are created by the factory at its canonical address with the canonical
 pair bytecode, so their addresses are mainnet's too. Tests serve it and fork it through Ape's
 `ethereum:mainnet-fork` exactly as a user forks mainnet with ETH_RPC_URL.
 """
@@ -10,11 +10,12 @@ pair bytecode, so their addresses are mainnet's too. Tests serve it and fork it 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
-from agents.artifacts_npm import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY
+from agents.artifacts_npm import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, UNISWAP_V3_CORE
 from agents.local_node import rpc, start_anvil
 from agents.toolchain import ROOT
 
@@ -26,6 +27,11 @@ TOKENS = {  # symbol: (mainnet address, name, decimals)
 }
 UNISWAP_V2_FACTORY = "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f"
 UNISWAP_V2_ROUTER02 = "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D"
+UNISWAP_V3_FACTORY = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
+V3_FEE_TIERS = ((500, 10), (3000, 60), (10000, 200))
+V3_OWNER_SLOT = 3  # UniswapV3Factory.owner, after the pool deployer's `parameters` struct (slots 0-2)
+# V3 pools: (token a, token b, fee, price of a in b, liquidity L in sqrt(raw a * raw b) units, full range)
+V3_POOLS = (("WETH", "USDC", 500, 2_500, 5 * 10**16), ("WBTC", "WETH", 3000, 40, 10**13))
 # V2 pools: (token a, token b, human amount of a, human amount of b): WETH at 2,500 USD, WBTC at 100,000 USD
 V2_POOLS = (("WETH", "USDC", 10_000, 25_000_000), ("WETH", "USDT", 8_000, 20_000_000), ("WBTC", "WETH", 200, 8_000))
 
@@ -65,9 +71,12 @@ def build_snapshot(out: Path) -> dict:
             return receipt.contractAddress
 
         def place(address: str, abi, code, *args):
-            """Deploys, then moves the runtime code to `address` (constructor storage does not move)."""
+            """Deploys, then moves the runtime code to `address` (constructor storage does not move; an
+            immutable copy of the contract's own address, as V3's no-delegatecall guard keeps, is rewritten)."""
             temp = deploy(abi, code, *args)
-            rpc(node.url, "anvil_setCode", [address, "0x" + w3.eth.get_code(temp).hex().removeprefix("0x")])
+            runtime = w3.eth.get_code(temp).hex().removeprefix("0x")
+            runtime = runtime.replace(temp.lower().removeprefix("0x"), address.lower().removeprefix("0x"))
+            rpc(node.url, "anvil_setCode", [address, "0x" + runtime])
             return w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
 
         def send(call):
@@ -95,6 +104,32 @@ def build_snapshot(out: Path) -> dict:
                 send(tokens[sym].functions.mint(pair, raw))
             send(w3.eth.contract(address=pair, abi=pair_abi).functions.mint(me))
             pairs[f"{a}/{b}"] = pair
+        v3 = place(UNISWAP_V3_FACTORY, *_npm(UNISWAP_V3_CORE / "UniswapV3Factory.sol" / "UniswapV3Factory.json"))
+        rpc(
+            node.url,
+            "anvil_setStorageAt",
+            [UNISWAP_V3_FACTORY, hex(V3_OWNER_SLOT), "0x" + me[2:].lower().rjust(64, "0")],
+        )
+        for fee, spacing in V3_FEE_TIERS:
+            send(v3.functions.enableFeeAmount(fee, spacing))
+        caller_abi, caller_code = _vyper(ROOT / "contracts" / "testing" / "V3Caller.vy")
+        caller = w3.eth.contract(address=deploy(caller_abi, caller_code), abi=caller_abi)
+        pool_abi, _ = _npm(UNISWAP_V3_CORE / "UniswapV3Pool.sol" / "UniswapV3Pool.json")
+        v3_pools = {}
+        for a, b, fee, price, liquidity in V3_POOLS:
+            send(v3.functions.createPool(tokens[a].address, tokens[b].address, fee))
+            address = v3.functions.getPool(tokens[a].address, tokens[b].address, fee).call()
+            pool = w3.eth.contract(address=address, abi=pool_abi)
+            raw = price * 10 ** TOKENS[b][2] / 10 ** TOKENS[a][2]  # raw b per raw a
+            a_is_0 = int(tokens[a].address, 16) < int(tokens[b].address, 16)
+            sqrt_price = int(math.sqrt(raw if a_is_0 else 1 / raw) * 2**96)
+            send(pool.functions.initialize(sqrt_price))
+            for sym in (a, b):
+                send(tokens[sym].functions.mint(caller.address, 2**200))
+            spacing = dict(V3_FEE_TIERS)[fee]
+            top = 887272 // spacing * spacing
+            send(caller.functions.mint(address, -top, top, liquidity))
+            v3_pools[f"{a}/{b}/{fee}"] = address
     finally:
         node.stop()
     if not tmp.exists():
@@ -106,4 +141,6 @@ def build_snapshot(out: Path) -> dict:
         "uniswap_v2_factory": UNISWAP_V2_FACTORY,
         "uniswap_v2_router02": UNISWAP_V2_ROUTER02,
         "uniswap_v2_pairs": pairs,
+        "uniswap_v3_factory": UNISWAP_V3_FACTORY,
+        "uniswap_v3_pools": v3_pools,
     }

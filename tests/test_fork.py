@@ -7,7 +7,7 @@ import sys
 import pytest
 from chain import FAR
 
-from agents.artifacts_npm import UNISWAP_V2_PERIPHERY, npm_contract
+from agents.artifacts_npm import UNISWAP_V2_PERIPHERY, UNISWAP_V3_CORE, npm_contract
 from agents.chain import connect
 from agents.deploy import deploy_pool
 from agents.local_node import rpc, start_anvil
@@ -49,6 +49,25 @@ def test_snapshot_has_mainnet_tokens_and_uniswap_at_canonical_addresses(forked):
     weth, usdc = TOKENS["WETH"][0], TOKENS["USDC"][0]
     price = router.getAmountsOut(10**18, [weth, usdc])[1] / 1e6
     assert 2_400 < price < 2_500  # 1 WETH at ~2,500 USDC less fee and impact
+    v3 = npm_contract(UNISWAP_V3_CORE / "UniswapV3Pool.sol" / "UniswapV3Pool.json").at(
+        "0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640"  # mainnet's USDC/WETH 0.05% pool address
+    )
+    assert v3.fee() == 500 and v3.liquidity() > 0
+    usdc_per_weth = 1e12 / (v3.slot0()[0] / 2**96) ** 2  # token0 = USDC, token1 = WETH
+    assert 2_499 < usdc_per_weth < 2_501
+
+
+def test_swap_on_the_v3_pool_of_the_fork(forked):
+    ape, project, _ = forked
+    me = ape.accounts.test_accounts[0]
+    caller = project.V3Caller.deploy(sender=me)
+    weth = project.StandInToken.at(TOKENS["WETH"][0])
+    weth.mint(caller, 10**18, sender=me)
+    pool = npm_contract(UNISWAP_V3_CORE / "UniswapV3Pool.sol" / "UniswapV3Pool.json").at(
+        "0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640"
+    )
+    event = caller.swap(pool, False, 10**18, sender=me).decode_logs(pool.Swap)[0]  # WETH (token1) in
+    assert event.amount1 == 10**18 and -2_500 * 10**6 < event.amount0 < -2_400 * 10**6
 
 
 def test_swap_through_the_canonical_v2_router_on_the_fork(forked):
