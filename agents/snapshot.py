@@ -3,8 +3,8 @@
 It holds WETH, USDC, USDT and WBTC stand-ins (contracts/testing/StandInToken.vy, right decimals), Uniswap
 V2's factory and Router02 and Uniswap V3's factory (npm builds) at their canonical mainnet addresses, and V2
 and V3 pools seeded at realistic prices and depths. Pools are created by the factories at their canonical
-addresses with the canonical pool bytecode, so their addresses are mainnet's too. Tests serve it and fork it through Ape's
-`ethereum:mainnet-fork` exactly as a user forks mainnet with ETH_RPC_URL.
+addresses with the canonical pool bytecode, so their addresses are mainnet's too. Tests serve it and fork
+it through Ape's `ethereum:mainnet-fork` exactly as a user forks mainnet with ETH_RPC_URL.
 """
 
 from __future__ import annotations
