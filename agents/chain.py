@@ -14,6 +14,8 @@ def connect(network: str = "ethereum:local:foundry", rpc: str | None = None):
     prepare()
     import ape
 
+    if "fork" in network:
+        _use_upstream(ape, network)
     settings = {"host": rpc} if rpc else {}
     try:
         context = ape.networks.parse_network_choice(network, provider_settings=settings)
@@ -21,6 +23,22 @@ def connect(network: str = "ethereum:local:foundry", rpc: str | None = None):
         raise ValueError(f"--network {network!r}: {e}") from None
     with context:
         yield ape, ape.Project(ROOT)
+
+
+def _use_upstream(ape, network: str) -> None:
+    """A fork's upstream is ETH_RPC_URL, read now: Ape expands variables in its config only once, when the
+    config loads, which may be before the variable was set."""
+    import os
+
+    url = os.environ.get("ETH_RPC_URL")
+    if not url:
+        raise ValueError(
+            f"--network {network}: set ETH_RPC_URL to the upstream RPC endpoint (mainnet, or "
+            "`lamm chain up --snapshot FILE` offline)"
+        )
+    ecosystem = network.split(":")[0] or "ethereum"
+    upstream = network.split(":")[1].removesuffix("-fork") if ":" in network else "mainnet"
+    getattr(ape.config.get_config("node"), ecosystem)[upstream.replace("-", "_")]["uri"] = url
 
 
 def load_account(ape, spec: str):
