@@ -13,7 +13,7 @@ from rich.table import Table
 
 from backtests.engine import run_fee_backtest
 from backtests.metrics import fee_metrics
-from backtests.report import CONSOLE_COLUMNS, TABLE_COLUMNS, metrics_json, write_atomic, write_report
+from backtests.report import CONSOLE_COLUMNS, CONSOLE_LABELS, TABLE_COLUMNS, metrics_json, write_atomic, write_report
 from backtests.sources import load_swap_table
 from envs.market import Market, MarketSpec, build_market
 from envs.simulation import FeeSimConfig
@@ -93,9 +93,9 @@ def metrics_table(metrics: dict[str, dict[str, float]], title: str) -> Table:
     """The console table: the headline columns (the JSON and the HTML report have them all)."""
     columns = [c for c in TABLE_COLUMNS if c[0] in CONSOLE_COLUMNS]
     table = Table(title=title)
-    table.add_column("strategy", no_wrap=True)
-    for _, label, _ in columns:
-        table.add_column(label, justify="right")
+    table.add_column("strategy", overflow="fold", min_width=12)
+    for key, label, _ in columns:
+        table.add_column(CONSOLE_LABELS.get(key, label), justify="right", no_wrap=True)
     for spec, m in metrics.items():
         table.add_row(spec, *(fmt.format(m[key]) for key, _, fmt in columns))
     return table

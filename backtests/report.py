@@ -34,6 +34,13 @@ CONSOLE_COLUMNS = (
     "kept_share",
     "sharpe",
 )
+CONSOLE_LABELS = {
+    "hedged_pnl_bps_per_day": "PnL bps/d",
+    "fees_bps_per_day": "fees bps/d",
+    "lvr_bps_per_day": "LVR bps/d",
+    "mean_fee_bps": "fee bps",
+    "kept_share": "kept",
+}
 TABLE_COLUMNS = (
     ("hedged_pnl_bps_per_day", "hedged PnL bps/day", "{:+.4f}"),
     ("fees_bps_per_day", "fees bps/day", "{:.3f}"),
@@ -76,17 +83,25 @@ def _times(market: Market) -> np.ndarray:
     return market.step_time.astype("datetime64[s]")
 
 
+def _broken(market: Market, values: np.ndarray) -> np.ndarray:
+    """Values with NaN at the first step after a hole in the data, so lines do not bridge the hole."""
+    step = np.median(np.diff(market.step_time)) if market.n_steps > 1 else 0
+    out = np.asarray(values, dtype=np.float64).copy()
+    out[1:][np.diff(market.step_time) > 10 * max(step, 1)] = np.nan
+    return out
+
+
 def _figures(market: Market, runs: Mapping[str, np.ndarray], results: Mapping[str, Mapping[str, float]]):
     t = _times(market)
     series = {spec: step_series(market, steps) for spec, steps in runs.items()}
     first = next(iter(series.values()))
     fig, ax = plt.subplots(figsize=(10, 3))
-    ax.plot(t, first["fair_price"], lw=0.8)
+    ax.plot(t, _broken(market, first["fair_price"]), lw=0.8)
     ax.set_title("venue price (raw token1 per token0)")
     yield "Price", _png(fig)
     fig, ax = plt.subplots(figsize=(10, 3))
     for spec, s in series.items():
-        ax.plot(t, s["fee_bps"], lw=0.8, label=spec)
+        ax.plot(t, _broken(market, s["fee_bps"]), lw=0.8, label=spec)
     ax.set_ylabel("bps"), ax.set_title("fee path"), ax.legend(fontsize=7)
     yield "Fee path", _png(fig)
     fig, ax = plt.subplots(figsize=(10, 3.5))

@@ -121,7 +121,7 @@ def backtest(
     out.print(
         metrics_table(
             result.metrics,
-            f"{result.market.days} days, {len(result.market.price):,} swaps, replayed in {result.seconds:.2f} s",
+            f"{result.market.days:.1f} days, {len(result.market.price):,} swaps, replayed in {result.seconds:.2f} s",
         )
     )
     if result.report:
