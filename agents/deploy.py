@@ -32,6 +32,14 @@ class PoolDeployment:
     liquidity: list[int] | None = None
 
 
+def deploy_test_tokens(project, owner, mint: int, specs=(("WETH", 18), ("USDT", 6))) -> list:
+    """Mintable test tokens (contracts/testing/TestToken.vy), `mint` raw units each to the owner; local chains."""
+    tokens = [project.TestToken.deploy(symbol, symbol, decimals, sender=owner) for symbol, decimals in specs]
+    for token in tokens:
+        token.mint(owner, mint, sender=owner)
+    return tokens
+
+
 def deploy_pool(
     ape,
     project,

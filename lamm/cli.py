@@ -26,6 +26,10 @@ app.add_typer(train_app, name="train")
 app.add_typer(tune_app, name="tune")
 err = Console(stderr=True)
 out = Console()
+_DECIMALS0 = Annotated[int, typer.Option(help="Decimals of token0.")]
+_DECIMALS1 = Annotated[int, typer.Option(help="Decimals of token1.")]
+_QUOTE = Annotated[int, typer.Option(help="Numeraire token: 0 or 1.")]
+_VENUE_FEE = Annotated[float, typer.Option(help="Fee of the real pool (the competing venue), bps.")]
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -69,10 +73,10 @@ def backtest(
         str, typer.Option(help="'fee' (simulated dynamic-fee pool) or 'passive' (full-range LP in the real pool).")
     ] = "fee",
     step: Annotated[str, typer.Option(help="Decision step: 60s, 5m, 1h, block, 10blocks.")] = "60s",
-    decimals0: Annotated[int, typer.Option(help="Decimals of token0.")] = 18,
-    decimals1: Annotated[int, typer.Option(help="Decimals of token1.")] = 6,
-    quote: Annotated[int, typer.Option(help="Numeraire token: 0 or 1.")] = 1,
-    venue_fee_bps: Annotated[float, typer.Option(help="Fee of the real pool (the competing venue), bps.")] = 5.0,
+    decimals0: _DECIMALS0 = 18,
+    decimals1: _DECIMALS1 = 6,
+    quote: _QUOTE = 1,
+    venue_fee_bps: _VENUE_FEE = 5.0,
     depth: Annotated[float, typer.Option(help="Our pool's liquidity relative to the venue's at the start.")] = 0.1,
     gas: Annotated[float, typer.Option(help="Arbitrageur's gas cost per trade, in quote units.")] = 0.10,
     fee_min_bps: Annotated[float, typer.Option(help="Lowest fee the pool allows, bps.")] = 1.0,
@@ -329,10 +333,10 @@ def train_fee(
     address: _ADDRESS = None,
     step: Annotated[str | None, typer.Option(help="Decision step (default 60s).")] = None,
     n_envs: Annotated[int | None, typer.Option(help="Training environments (subprocesses).")] = None,
-    decimals0: int = 18,
-    decimals1: int = 6,
-    quote: int = 1,
-    venue_fee_bps: float = 5.0,
+    decimals0: _DECIMALS0 = 18,
+    decimals1: _DECIMALS1 = 6,
+    quote: _QUOTE = 1,
+    venue_fee_bps: _VENUE_FEE = 5.0,
 ) -> None:
     """Train a fee policy (PPO or SAC) and write models/NAME: SB3 zip, ONNX graph, model card."""
     job = _training_job(
@@ -397,10 +401,10 @@ def tune_fee(
     backend: _BACKEND = "local",
     address: _ADDRESS = None,
     n_envs: Annotated[int | None, typer.Option(help="Training environments per trial.")] = None,
-    decimals0: int = 18,
-    decimals1: int = 6,
-    quote: int = 1,
-    venue_fee_bps: float = 5.0,
+    decimals0: _DECIMALS0 = 18,
+    decimals1: _DECIMALS1 = 6,
+    quote: _QUOTE = 1,
+    venue_fee_bps: _VENUE_FEE = 5.0,
 ) -> None:
     """Search training settings (Optuna TPE), trials trained on local processes or Ray."""
     from agents.tuning import tune

@@ -15,7 +15,7 @@ def run_chain_stage(out: Console, swaps: int = 40, seed: int = 0) -> None:
     from ape.logging import logger
 
     from agents.chain import connect
-    from agents.deploy import deploy_pool
+    from agents.deploy import deploy_pool, deploy_test_tokens
     from agents.local_node import start_anvil
     from envs.amm import Pool, PoolParams
     from envs.data import load_swaps
@@ -30,9 +30,7 @@ def run_chain_stage(out: Console, swaps: int = 40, seed: int = 0) -> None:
     try:
         with connect(rpc=node.url) as (ape, project):
             owner = ape.accounts.test_accounts[0]
-            tokens = [project.TestToken.deploy(n, n, d, sender=owner) for n, d in (("WETH", 18), ("USDT", 6))]
-            for t in tokens:
-                t.mint(owner, 2**200, sender=owner)
+            tokens = deploy_test_tokens(project, owner, 2**200)
             price, depth = float(market.price[0]), float(market.liquidity[0])  # as deep as the venue
             r0, r1 = int(depth / price**0.5), int(depth * price**0.5)
             record = deploy_pool(

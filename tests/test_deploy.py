@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from agents.chain import connect
+from agents.deploy import deploy_test_tokens
 from agents.local_node import start_anvil
 
 
@@ -16,10 +17,7 @@ def node_with_tokens():
     try:
         with connect(rpc=node.url) as (ape, project):
             owner = ape.accounts.test_accounts[0]
-            tokens = [project.TestToken.deploy(n, n, d, sender=owner) for n, d in (("WETH", 18), ("USDT", 6))]
-            for t in tokens:
-                t.mint(owner, 10**30, sender=owner)
-            addresses = [t.address for t in tokens]
+            addresses = [t.address for t in deploy_test_tokens(project, owner, 10**30)]
         yield node.url, addresses
     finally:
         node.stop()
