@@ -21,6 +21,7 @@ from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList, EvalCallback
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+from torch import nn
 
 from agents.training_config import TrainConfig
 from backtests.sources import load_swap_table
@@ -126,6 +127,11 @@ def _vec_env(market: Market, cfg: TrainConfig):
     return SubprocVecEnv(fns, start_method="fork")
 
 
+def _policy_kwargs(cfg: TrainConfig) -> dict:
+    activation = {"relu": nn.ReLU, "tanh": nn.Tanh}[cfg.activation]
+    return dict(activation_fn=activation, log_std_init=cfg.log_std_init)
+
+
 def _new_model(cfg: TrainConfig, env, tb_dir: Path | None):
     kwargs = dict(
         policy="MlpPolicy",
@@ -147,7 +153,7 @@ def _new_model(cfg: TrainConfig, env, tb_dir: Path | None):
             clip_range=cfg.clip_range,
             use_sde=cfg.sde_sample_freq is not None,
             sde_sample_freq=cfg.sde_sample_freq or -1,
-            policy_kwargs=dict(net_arch=dict(pi=list(cfg.net_arch), vf=[64, 64]), log_std_init=cfg.log_std_init),
+            policy_kwargs=dict(net_arch=dict(pi=list(cfg.net_arch), vf=[64, 64]), **_policy_kwargs(cfg)),
         )
     return SAC(
         **kwargs,
@@ -157,7 +163,7 @@ def _new_model(cfg: TrainConfig, env, tb_dir: Path | None):
         tau=cfg.tau,
         use_sde=cfg.sde_sample_freq is not None,
         sde_sample_freq=cfg.sde_sample_freq or -1,
-        policy_kwargs=dict(net_arch=dict(pi=list(cfg.net_arch), qf=[64, 64]), log_std_init=cfg.log_std_init),
+        policy_kwargs=dict(net_arch=dict(pi=list(cfg.net_arch), qf=[64, 64]), **_policy_kwargs(cfg)),
     )
 
 

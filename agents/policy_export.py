@@ -40,6 +40,31 @@ class DeterministicFeePolicy(nn.Module):
         return torch.exp(self.log_min + (a + 1.0) * (0.5 * self.log_span)) / 100.0
 
 
+class ActionGraph(nn.Module):
+    """observation -> action in [-1, 1]: what the circuit proves (the fee map runs in FeeController.vy)."""
+
+    def __init__(self, policy: DeterministicFeePolicy):
+        super().__init__()
+        self.policy = policy
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.policy.action(obs)
+
+
+def export_action_onnx(module: nn.Module, n_features: int, path: Path) -> Path:
+    """Writes a batch-1 ONNX graph of `module` (EZKL needs every dimension fixed)."""
+    torch.onnx.export(
+        module.eval(),
+        (torch.zeros(1, n_features, dtype=torch.float32),),
+        str(path),
+        input_names=[ONNX_INPUT],
+        output_names=["action"],
+        opset_version=17,
+        dynamo=False,
+    )
+    return path
+
+
 def parameter_count(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 

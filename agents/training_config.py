@@ -19,6 +19,8 @@ from pathlib import Path
 from envs.simulation import FeeSimConfig
 
 ALGOS = ("ppo", "sac")
+# ReLU keeps the proof small: EZKL proves it with range checks, where tanh needs a lookup table
+ACTIVATIONS = ("relu", "tanh")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class TrainConfig:
     step: str = "60s"
     episode_days: float = 1.0  # training episodes are random windows this long
     net_arch: tuple[int, ...] = (32, 32)  # the deployed policy network (proved in zero knowledge later)
+    activation: str = "relu"
     learning_rate: float = 3e-4
     gamma: float = 0.9  # fee decisions pay off within minutes
     reward_scale: float = 100.0  # rewards are bps of TVL per step, ~1e-3: scaled for the optimiser only
@@ -60,6 +63,8 @@ class TrainConfig:
             raise ValueError(f"unknown algorithm {self.algo!r}: use one of {', '.join(ALGOS)}")
         if self.timesteps <= 0 or self.n_envs <= 0 or self.episode_days <= 0:
             raise ValueError("timesteps, n_envs and episode_days must be positive")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.activation!r}: use one of {', '.join(ACTIVATIONS)}")
         if not self.net_arch or any(n <= 0 for n in self.net_arch):
             raise ValueError("net_arch must list positive layer widths")
         object.__setattr__(self, "net_arch", tuple(self.net_arch))

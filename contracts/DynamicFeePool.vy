@@ -440,10 +440,24 @@ def features() -> (int256[NFEATURES], uint256):
     """
     @notice The feature vector at this block (WAD integers, see envs/features.py) and the epoch (swap count).
     """
-    last: uint256 = self._reserves >> 224
-    dt: int256 = 0
-    if block.timestamp > last:
-        dt = convert(block.timestamp - last, int256)
+    return self._features(max(block.timestamp, self._reserves >> 224))
+
+
+@view
+@external
+def features_at(ts: uint256) -> (int256[NFEATURES], uint256):
+    """
+    @notice The feature vector at time `ts`, between the last swap and this block, and the epoch. A proof made
+            on the features at `ts` stays checkable in a later block of the same epoch.
+    """
+    assert ts >= self._reserves >> 224 and ts <= block.timestamp, "BadTimestamp"
+    return self._features(ts)
+
+
+@view
+@internal
+def _features(ts: uint256) -> (int256[NFEATURES], uint256):
+    dt: int256 = convert(ts - (self._reserves >> 224), int256)
     vf: int256 = self._lo(self._vars) * tau_fast // (tau_fast + dt)
     vs: int256 = self._hi(self._vars) * tau_slow // (tau_slow + dt)
     fl: int256 = self._lo(self._flows) * tau_flow // (tau_flow + dt)

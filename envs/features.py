@@ -23,7 +23,9 @@ import numpy as np
 
 WAD = 10**18
 FEATURE_NAMES = ("fee", "sigma_fast", "sigma_slow", "flow", "volume", "idle_hours", "price_vs_twap")
-OBS_SCALE = np.array([100.0, 1.0, 1.0, 10.0, 10.0, 1 / 24, 100.0])
+# observation scale of each feature as a fraction (numerator, denominator): FeeController.vy uses the same
+OBS_SCALE_FRACTIONS = ((100, 1), (1, 1), (1, 1), (10, 1), (10, 1), (1, 24), (100, 1))
+OBS_SCALE = np.array([n / d for n, d in OBS_SCALE_FRACTIONS])
 OBS_CLIP = 10.0
 
 
@@ -37,3 +39,16 @@ def observation_from_words(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Same as `observation`, from the C core's (lo, hi) int64 words without building Python ints."""
     x = hi.astype(np.float64) * 2.0**64 + lo.view(np.uint64).astype(np.float64)
     return np.clip(x / WAD * OBS_SCALE, -OBS_CLIP, OBS_CLIP).astype(np.float32)
+
+
+def quantised_observation(features: list[int], bits: int) -> list[int]:
+    """The observation in fixed point, round(obs * 2**bits) rounded half away from zero and clipped, computed
+    with integers only, exactly as FeeController.vy derives a proof's public inputs from `features()`."""
+    limit = int(OBS_CLIP) << bits
+    out = []
+    for value, (num, den) in zip(features, OBS_SCALE_FRACTIONS, strict=True):
+        value = int(value)
+        denom = den * WAD
+        q = ((abs(value) * num << bits) + denom // 2) // denom
+        out.append(max(-limit, min(limit, q if value >= 0 else -q)))
+    return out

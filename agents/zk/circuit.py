@@ -1,0 +1,187 @@
+"""A fee policy's proving artifacts (models/NAME/zk/): ONNX action graph -> EZKL settings -> compiled circuit
+-> SRS -> keys -> Solidity verifier, and the model id that names them on-chain.
+
+Inputs (the seven observations) and the output (the action in [-1, 1]) are public, the weights are fixed
+into the circuit. Observations and the action are fixed point at 2**scale. The proving key is rebuilt from
+the SRS when missing (setup is deterministic given the SRS) and never committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from agents.zk.ezkl_calls import call, ezkl
+from agents.zk.fee_grid import FeeGrid
+from agents.zk.verifier_contract import compile_verifier
+from envs.amm import NFEATURES
+from envs.features import OBS_CLIP
+
+ZK_FOLDER = "zk"
+DEFAULT_SCALE = 10  # 2**10 per unit: the action to 0.001
+DEFAULT_FEE_BITS = 8  # fee grid: 512 steps over [-1, 1], 0.9% apart for 1..100 bps
+DEVELOPMENT_SRS = "development: generated on this machine by `gen_srs`; whoever ran it could forge proofs"
+
+
+class ZkBuildError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ZkModel:
+    """A built circuit: where its files are and the facts the controller registers."""
+
+    folder: Path
+    model_id: str  # 0x-hex keccak256 of the ONNX graph, the settings and the verification key
+    in_scale: int
+    out_scale: int
+    fee_bits: int
+    fee_lo: int
+    fee_hi: int
+    logrows: int
+    srs: str  # where the SRS came from
+
+    MANIFEST = "model.json"
+
+    @property
+    def grid(self) -> FeeGrid:
+        return FeeGrid(self.out_scale, self.fee_bits, self.fee_lo, self.fee_hi)
+
+    def path(self, name: str) -> Path:
+        return self.folder / name
+
+    @classmethod
+    def load(cls, folder: Path) -> ZkModel:
+        manifest = Path(folder) / cls.MANIFEST
+        if not manifest.is_file():
+            raise ZkBuildError(f"{manifest} not found: build it with `lamm model register` or agents.zk.build")
+        values = json.loads(manifest.read_text())
+        return cls(folder=Path(folder), **{k: v for k, v in values.items() if k != "folder"})
+
+    def save(self) -> None:
+        values = {k: v for k, v in asdict(self).items() if k != "folder"}
+        (self.folder / self.MANIFEST).write_text(json.dumps(values, indent=2) + "\n")
+
+
+def _settings(graph: Path, folder: Path, scale: int) -> None:
+    args = ezkl().PyRunArgs()
+    args.input_visibility = "public"
+    args.output_visibility = "public"
+    args.param_visibility = "fixed"
+    args.input_scale = args.param_scale = scale
+    args.decomp_base, args.decomp_legs, args.num_inner_cols = 1024, 3, 2
+    settings = folder / "settings.json"
+    if not call("gen_settings", str(graph), str(settings), py_run_args=args):
+        raise ZkBuildError(f"EZKL could not make settings for {graph}")
+    # calibration sizes the circuit (logrows, ranges) for observations anywhere in the clipped box
+    rng = np.random.default_rng(0)
+    sample = np.concatenate(
+        [rng.uniform(-OBS_CLIP, OBS_CLIP, (64, NFEATURES)), rng.normal(0.0, 1.0, (64, NFEATURES))]
+    ).astype(np.float32)
+    calibration = folder / "calibration.json"
+    calibration.write_text(json.dumps({"input_data": [sample.reshape(-1).tolist()]}))
+    call("calibrate_settings", str(calibration), str(graph), str(settings), "resources", scales=[scale])
+    calibration.unlink()
+
+
+def _srs(folder: Path, logrows: int, srs: Path | None, log) -> str:
+    target = folder / "kzg.srs"
+    if srs is not None:
+        if not Path(srs).is_file():
+            raise ZkBuildError(f"--srs {srs}: no such file (pass a KZG SRS from a public ceremony)")
+        shutil.copyfile(srs, target)
+        return f"user-supplied: {Path(srs).name} (sha256 {hashlib.sha256(target.read_bytes()).hexdigest()[:16]})"
+    log(
+        "WARNING: generating a DEVELOPMENT SRS on this machine. Proofs against it are only as trustworthy as "
+        "this machine; pass --srs FILE (a public ceremony's SRS) for production."
+    )
+    call("gen_srs", str(target), logrows)
+    return DEVELOPMENT_SRS
+
+
+def model_id(folder: Path) -> str:
+    """keccak256(ONNX graph || settings without their timestamp || verification key)."""
+    from eth_utils import keccak
+
+    settings = json.loads((folder / "settings.json").read_text())
+    settings.pop("timestamp", None)
+    blob = (
+        (folder / "action.onnx").read_bytes()
+        + json.dumps(settings, sort_keys=True).encode()
+        + (folder / "vk.key").read_bytes()
+    )
+    return "0x" + keccak(blob).hex()
+
+
+def _verifier(folder: Path) -> None:
+    sol = folder / "Verifier.sol"
+    try:
+        call("create_evm_verifier", str(folder / "vk.key"), str(folder / "settings.json"), str(sol),
+             str(folder / "verifier.abi"), str(folder / "kzg.srs"))
+    except Exception:  # noqa: BLE001 - EZKL writes the source, then fails fetching a compiler list offline
+        if not sol.is_file():
+            raise
+    compile_verifier(sol, folder / "verifier.json")
+    (folder / "verifier.abi").unlink(missing_ok=True)
+
+
+def build_circuit(
+    graph: Path,
+    folder: Path,
+    fee_lo: int,
+    fee_hi: int,
+    scale: int = DEFAULT_SCALE,
+    fee_bits: int = DEFAULT_FEE_BITS,
+    srs: Path | None = None,
+    log=print,
+) -> ZkModel:
+    """Builds every artifact for the action graph `graph` (observation -> action, batch 1) into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if graph.resolve() != (folder / "action.onnx").resolve():
+        shutil.copyfile(graph, folder / "action.onnx")
+    graph = folder / "action.onnx"
+    _settings(graph, folder, scale)
+    settings = json.loads((folder / "settings.json").read_text())
+    logrows = settings["run_args"]["logrows"]
+    if call("compile_circuit", str(graph), str(folder / "circuit.ezkl"), str(folder / "settings.json")) is False:
+        raise ZkBuildError(f"EZKL could not compile {graph}")
+    origin = _srs(folder, logrows, srs, log)
+    if not call("setup", str(folder / "circuit.ezkl"), str(folder / "vk.key"), str(folder / "pk.key"),
+                str(folder / "kzg.srs")):
+        raise ZkBuildError("EZKL setup failed")
+    _verifier(folder)
+    zk = ZkModel(
+        folder=folder,
+        model_id=model_id(folder),
+        in_scale=settings["model_input_scales"][0],
+        out_scale=settings["model_output_scales"][0],
+        fee_bits=fee_bits,
+        fee_lo=fee_lo,
+        fee_hi=fee_hi,
+        logrows=logrows,
+        srs=origin,
+    )
+    if zk.fee_bits > zk.out_scale:
+        raise ZkBuildError(f"fee_bits {fee_bits} is finer than the circuit's output scale {zk.out_scale}")
+    zk.save()
+    return zk
+
+
+def ensure_proving_key(zk: ZkModel) -> Path:
+    """The proving key, rebuilt from the SRS when missing; refuses an SRS that gives another verification key."""
+    pk = zk.path("pk.key")
+    if pk.is_file():
+        return pk
+    with tempfile.TemporaryDirectory() as tmp:
+        vk = Path(tmp) / "vk.key"
+        call("setup", str(zk.path("circuit.ezkl")), str(vk), str(pk), str(zk.path("kzg.srs")))
+        if vk.read_bytes() != zk.path("vk.key").read_bytes():
+            pk.unlink()
+            raise ZkBuildError(f"{zk.folder}: the SRS there is not the one the verification key was made with")
+    return pk
