@@ -71,8 +71,9 @@ class FeeAgent:
         self.policy = LearnedFee(zk.folder.parent) if (zk.folder.parent / "policy.onnx").is_file() else None
         model = self.controller.models(zk.model_id)
         if model.verifier == "0x" + "0" * 40:
-            raise ValueError(f"model {zk.model_id} is not registered at {self.controller.address}: "
-                             "run `lamm model register` first")
+            raise ValueError(
+                f"model {zk.model_id} is not registered at {self.controller.address}: run `lamm model register` first"
+            )
         if self.controller.pool_model(pool).hex() != zk.model_id.removeprefix("0x"):
             raise ValueError(f"--pool {pool} is not governed by model {zk.model_id}")
 
@@ -83,7 +84,9 @@ class FeeAgent:
         features = [int(v) for v in features]
         onnx_fee = float(self.policy.fee_bps(observation(features))[0]) if self.policy else float("nan")
         step = FeeStep(
-            epoch=epoch, at=at, onnx_fee_bps=onnx_fee,
+            epoch=epoch,
+            at=at,
+            onnx_fee_bps=onnx_fee,
             features={n: v / WAD for n, v in zip(FEATURE_NAMES, features, strict=True)},
         )
         try:
@@ -100,7 +103,13 @@ class FeeAgent:
             return self._done(step, started)
         receipt = with_retries(
             lambda: self.controller.propose(
-                self.pool.address, self.zk.model_id, at, epoch, proof.action, proof.fee, proof.proof,
+                self.pool.address,
+                self.zk.model_id,
+                at,
+                epoch,
+                proof.action,
+                proof.fee,
+                proof.proof,
                 sender=self.account,
             ),
             log=self.log,

@@ -74,8 +74,14 @@ def proof_now(ape, pool, zk):
 
 def propose(controller, pool, zk, at, epoch, proof, sender, fee=None, action=None, model_id=None):
     return controller.propose(
-        pool, model_id or zk.model_id, at, epoch, proof.action if action is None else action,
-        proof.fee if fee is None else fee, proof.proof, sender=sender,
+        pool,
+        model_id or zk.model_id,
+        at,
+        epoch,
+        proof.action if action is None else action,
+        proof.fee if fee is None else fee,
+        proof.proof,
+        sender=sender,
     )
 
 
@@ -119,8 +125,11 @@ def test_a_fee_one_unit_off_the_proven_one_is_refused(fresh, zk):
         refused(ape, "FeeMismatch", lambda fee=fee: propose(controller, pool, zk, at, epoch, proof, owner, fee=fee))
     # moving the action too (to keep the fee on the grid) breaks the proof instead
     shifted = proof.action + (1 << (zk.out_scale - zk.fee_bits))
-    refused(ape, "InvalidProof", lambda: propose(controller, pool, zk, at, epoch, proof, owner, action=shifted,
-                                                 fee=zk.grid.fee(shifted)))
+    refused(
+        ape,
+        "InvalidProof",
+        lambda: propose(controller, pool, zk, at, epoch, proof, owner, action=shifted, fee=zk.grid.fee(shifted)),
+    )
     assert pool.fee() == old and controller.updated_epoch(pool) == 0
 
 
@@ -155,8 +164,16 @@ def test_proofs_from_unregistered_or_retired_models_are_refused(fresh, zk):
     refused(ape, "UnknownModel", lambda: propose(controller, pool, zk, at, epoch, proof, owner, model_id=unknown))
     # another registered model (same verifier, other id) is not this pool's
     other = "0x" + "cd" * 32
-    controller.register_model(other, controller.models(zk.model_id).verifier, zk.in_scale, zk.out_scale,
-                              zk.fee_bits, zk.fee_lo, zk.fee_hi, sender=owner)
+    controller.register_model(
+        other,
+        controller.models(zk.model_id).verifier,
+        zk.in_scale,
+        zk.out_scale,
+        zk.fee_bits,
+        zk.fee_lo,
+        zk.fee_hi,
+        sender=owner,
+    )
     refused(ape, "WrongModel", lambda: propose(controller, pool, zk, at, epoch, proof, owner, model_id=other))
     receipt = controller.retire_model(zk.model_id, sender=owner)
     assert len(receipt.decode_logs(controller.ModelRetired)) == 1
@@ -167,8 +184,11 @@ def test_proofs_from_unregistered_or_retired_models_are_refused(fresh, zk):
 def test_only_the_owner_registers_retires_and_governs(fresh, zk):
     ape, _, controller, pool, _, _, stranger = fresh
     verifier = controller.models(zk.model_id).verifier
-    refused(ape, "Unauthorized", lambda: controller.register_model("0x" + "11" * 32, verifier, 10, 10, 8, 100, 10_000,
-                                                                   sender=stranger))
+    refused(
+        ape,
+        "Unauthorized",
+        lambda: controller.register_model("0x" + "11" * 32, verifier, 10, 10, 8, 100, 10_000, sender=stranger),
+    )
     refused(ape, "Unauthorized", lambda: controller.retire_model(zk.model_id, sender=stranger))
     refused(ape, "Unauthorized", lambda: controller.govern(pool, zk.model_id, sender=stranger))
     assert not controller.models(zk.model_id).retired

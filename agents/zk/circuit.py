@@ -122,8 +122,14 @@ def model_id(folder: Path) -> str:
 def _verifier(folder: Path) -> None:
     sol = folder / "Verifier.sol"
     try:
-        call("create_evm_verifier", str(folder / "vk.key"), str(folder / "settings.json"), str(sol),
-             str(folder / "verifier.abi"), str(folder / "kzg.srs"))
+        call(
+            "create_evm_verifier",
+            str(folder / "vk.key"),
+            str(folder / "settings.json"),
+            str(sol),
+            str(folder / "verifier.abi"),
+            str(folder / "kzg.srs"),
+        )
     except Exception:  # noqa: BLE001 - EZKL writes the source, then fails fetching a compiler list offline
         if not sol.is_file():
             raise
@@ -152,8 +158,9 @@ def build_circuit(
     if call("compile_circuit", str(graph), str(folder / "circuit.ezkl"), str(folder / "settings.json")) is False:
         raise ZkBuildError(f"EZKL could not compile {graph}")
     origin = _srs(folder, logrows, srs, log)
-    if not call("setup", str(folder / "circuit.ezkl"), str(folder / "vk.key"), str(folder / "pk.key"),
-                str(folder / "kzg.srs")):
+    if not call(
+        "setup", str(folder / "circuit.ezkl"), str(folder / "vk.key"), str(folder / "pk.key"), str(folder / "kzg.srs")
+    ):
         raise ZkBuildError("EZKL setup failed")
     _verifier(folder)
     zk = ZkModel(

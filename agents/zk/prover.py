@@ -69,8 +69,14 @@ def prove_fee(zk: ZkModel, features: list[int]) -> FeeProof:
         witness = json.loads((tmp / "witness.json").read_text())
         _check_lookups(zk, witness)
         try:
-            call("prove", str(tmp / "witness.json"), str(zk.path("circuit.ezkl")), str(pk), str(tmp / "proof.json"),
-                 str(zk.path("kzg.srs")))
+            call(
+                "prove",
+                str(tmp / "witness.json"),
+                str(zk.path("circuit.ezkl")),
+                str(pk),
+                str(tmp / "proof.json"),
+                str(zk.path("kzg.srs")),
+            )
         except Exception as exc:  # noqa: BLE001
             raise ProofError(f"proving failed: {exc}") from exc
         proof_json = (tmp / "proof.json").read_text()
@@ -100,7 +106,10 @@ def verify_locally(zk: ZkModel, proof: FeeProof, instances: list[int] | None = N
         path = Path(tmp) / "proof.json"
         path.write_text(json.dumps(doc))
         try:
-            return bool(call("verify", str(path), str(zk.path("settings.json")), str(zk.path("vk.key")),
-                             str(zk.path("kzg.srs"))))
+            return bool(
+                call(
+                    "verify", str(path), str(zk.path("settings.json")), str(zk.path("vk.key")), str(zk.path("kzg.srs"))
+                )
+            )
         except Exception:  # noqa: BLE001 - EZKL raises when the proof does not verify
             return False

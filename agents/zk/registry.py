@@ -65,8 +65,10 @@ def register_model(
         ).txn_hash
     for pool in pools:
         if project.DynamicFeePool.at(pool).controller() != contract.address:
-            raise ValueError(f"--pool {pool}: its controller is not {contract.address}; deploy the pool with "
-                             f"--controller {contract.address}")
+            raise ValueError(
+                f"--pool {pool}: its controller is not {contract.address}; deploy the pool with "
+                f"--controller {contract.address}"
+            )
         txs[f"govern:{pool}"] = contract.govern(pool, zk.model_id, sender=account).txn_hash
     return Registration(
         network=network,

@@ -45,7 +45,7 @@ def compile_verifier(source: Path, out: Path, optimizer_runs: int = 1) -> dict:
     errors = [e["formattedMessage"] for e in result.get("errors", []) if e["severity"] == "error"]
     if errors:
         raise VerifierBuildError(f"solc rejected {source}: {errors[0][:500]}")
-    (name, contract), = result["contracts"][source.name].items()
+    ((name, contract),) = result["contracts"][source.name].items()
     runtime = contract["evm"]["deployedBytecode"]["object"]
     artifact = {
         "contractName": name,
