@@ -141,8 +141,9 @@ class FeeAgent:
         shown = ", ".join(f"{k}={v:.4g}" for k, v in step.features.items())
         proof = f"proof {step.proof_seconds:.2f} s" if step.proof_seconds is not None else "no proof"
         gas = f", gas {step.gas_used}, tx {step.tx_hash}" if step.sent else ""
+        onnx = "-" if step.onnx_fee_bps != step.onnx_fee_bps else f"{step.onnx_fee_bps:.3f}"  # NaN: no policy.onnx
         self.log(
-            f"epoch {step.epoch} [{shown}] onnx {step.onnx_fee_bps:.3f} bps, proven "
+            f"epoch {step.epoch} ({shown}) onnx {onnx} bps, proven "
             f"{step.proven_fee_bps if step.proven_fee_bps is not None else '-'} bps, {proof}{gas}: {step.reason}"
         )
         return step

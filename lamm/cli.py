@@ -19,11 +19,15 @@ chain_app = typer.Typer(help="Local chains: anvil, forks, snapshots.", no_args_i
 deploy_app = typer.Typer(help="Deploy contracts.", no_args_is_help=True)
 train_app = typer.Typer(help="Train policies.", no_args_is_help=True)
 tune_app = typer.Typer(help="Sweep hyperparameters.", no_args_is_help=True)
+model_app = typer.Typer(help="Models on-chain: circuits, verifiers, registration.", no_args_is_help=True)
+agent_app = typer.Typer(help="Agents acting on a chain.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(chain_app, name="chain")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(train_app, name="train")
 app.add_typer(tune_app, name="tune")
+app.add_typer(model_app, name="model")
+app.add_typer(agent_app, name="agent")
 err = Console(stderr=True)
 out = Console()
 _DECIMALS0 = Annotated[int, typer.Option(help="Decimals of token0.")]
@@ -37,12 +41,14 @@ def user_errors(fn: Callable) -> Callable:
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
+        from agents.zk.circuit import ZkBuildError
+        from agents.zk.verifier_contract import VerifierBuildError
         from envs.data import DataError
         from envs.data.fetch import FetchError
 
         try:
             return fn(*args, **kwargs)
-        except (DataError, ValueError, FileNotFoundError, FetchError) as e:
+        except (DataError, ValueError, FileNotFoundError, FetchError, ZkBuildError, VerifierBuildError) as e:
             err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
@@ -431,6 +437,81 @@ def tune_fee(
     for r in summary["trials"]:
         out.print(f"trial {r['trial']}: learned {r['learned_bps_per_day']:+.4f} bps/day  {r['params']}")
     out.print(f"best: trial {summary['best']['trial']}; settings in {out_dir / 'best.toml'}")
+
+
+_NETWORK = Annotated[str, typer.Option(help="Ape network choice.")]
+_RPC = Annotated[str | None, typer.Option(help="Attach to this running node (e.g. lamm chain up).")]
+_ACCOUNT = Annotated[str, typer.Option(help="test:N on local chains, else a keystore alias.")]
+
+
+@model_app.command(
+    "register",
+    epilog="Example: lamm model register --rpc http://127.0.0.1:8545 --model models/fee-arbitrum "
+    "--controller 0x... --pool 0x... --out deployments/model.json",
+)
+@user_errors
+def model_register(
+    model: Annotated[Path, typer.Option(help="Model folder (models/NAME).")],
+    network: _NETWORK = "ethereum:local:foundry",
+    rpc: _RPC = None,
+    account: _ACCOUNT = "test:0",
+    controller: Annotated[
+        str | None, typer.Option(help="FeeController to register at (default: deploy a new one).")
+    ] = None,
+    pool: Annotated[list[str] | None, typer.Option(help="Pool to put under the model (repeatable).")] = None,
+    srs: Annotated[Path | None, typer.Option(help="KZG SRS file (production); default: a development SRS.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Registration record (JSON).")] = None,
+) -> None:
+    """Build the model's circuit if missing, deploy its verifier and register it at a FeeController."""
+    from agents.chain import connect, load_account
+    from agents.zk.model_circuit import zk_for_model
+    from agents.zk.registry import register_model
+
+    zk = zk_for_model(model, srs, log=err.print)
+    with connect(network, rpc) as (ape, project):
+        record = register_model(ape, project, load_account(ape, account), network, zk, controller, tuple(pool or ()))
+    out.print(
+        f"model {record.model_id}: verifier {record.verifier} ({record.verifier_bytes} bytes) registered at "
+        f"FeeController {record.controller}; pools {', '.join(record.pools) or 'none'}; SRS {record.srs}"
+    )
+    if out_file:
+        out.print(f"record: {record.write(out_file)}")
+
+
+@agent_app.command(
+    "fee",
+    epilog="Example: lamm agent fee --rpc http://127.0.0.1:8545 --model models/fee-arbitrum --pool 0x... --once",
+)
+@user_errors
+def agent_fee(
+    model: Annotated[Path, typer.Option(help="Model folder (models/NAME), registered with `lamm model register`.")],
+    pool: Annotated[str, typer.Option(help="DynamicFeePool governed by the model.")],
+    network: _NETWORK = "ethereum:local:foundry",
+    rpc: _RPC = None,
+    account: _ACCOUNT = "test:0",
+    once: Annotated[bool, typer.Option("--once", help="One update, then exit.")] = False,
+    every: Annotated[float | None, typer.Option(help="Seconds between updates (runs until Ctrl-C).")] = None,
+) -> None:
+    """Read the pool's features, run the policy, prove the fee and propose it; log every step."""
+    from agents.chain import connect, load_account
+    from agents.fee_agent import FeeAgent
+    from agents.zk.model_circuit import zk_for_model
+
+    if once == (every is not None):
+        raise ValueError("give exactly one of --once or --every SECONDS")
+    if every is not None and every <= 0:
+        raise ValueError(f"--every {every}: give a positive number of seconds")
+    zk = zk_for_model(model, log=err.print)
+    with connect(network, rpc) as (ape, project):
+        from ape.logging import logger
+
+        logger.set_level("WARNING")
+        log = lambda line: out.print(line, soft_wrap=True, markup=False, highlight=False)  # noqa: E731
+        agent = FeeAgent(ape, project, load_account(ape, account), zk, pool, log=log)
+        try:
+            agent.run(every=every)
+        except KeyboardInterrupt:
+            out.print("stopped")
 
 
 @app.command(epilog="Example: lamm demo --out reports/demo")

@@ -3,7 +3,8 @@
 1. train: a short PPO training on one synthetic market (seed S), a few minutes on two cores;
 2. backtest: the baselines, the freshly trained policy and the shipped default policy on another synthetic
    market (seed S+1, never seen in training), with the report;
-3. chain: the DynamicFeePool on a local anvil, synthetic swaps replayed through it and fetched back.
+3. chain: the DynamicFeePool on a local anvil, synthetic swaps replayed through it and fetched back;
+4. verified fee: the shipped policy registered at a FeeController, and a fee update proved in zero knowledge.
 """
 
 from __future__ import annotations
@@ -68,3 +69,8 @@ def run_demo(
 
         out.rule("[bold]3. chain[/bold]: the pool on a local anvil, swaps replayed and fetched back")
         run_chain_stage(out, seed=seed)
+        if (SHIPPED_MODEL / "model.zip").exists():
+            from lamm.demo_verified import run_verified_stage
+
+            out.rule("[bold]4. verified fee[/bold]: the shipped policy proves its fee update on-chain")
+            run_verified_stage(out, SHIPPED_MODEL, seed=seed)

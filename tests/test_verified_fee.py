@@ -3,50 +3,21 @@ pool's registered policy, on the pool's own features, produced it; every refusal
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-import torch
 from chain import FAR, deploy_pool, deploy_tokens, fund, local_chain
+from zk_policies import volatility_circuit
 
-from agents.policy_export import export_action_onnx
-from agents.zk.circuit import build_circuit
 from agents.zk.prover import prove_fee, verify_locally
-from envs.amm import NFEATURES, PoolParams
+from envs.amm import PoolParams
 
 PARAMS = PoolParams(fee_min=100, fee_max=10_000, fee_max_step=2_500)
 R0, R1 = 10**21, 2 * 10**12  # 1,000 WETH and 2,000,000 USDT: 2,000 USDT per WETH
 
 
-class VolatilityPolicy(torch.nn.Module):
-    """A small ReLU policy whose action rises with short-term volatility (observation 1) from `base`."""
-
-    def __init__(self, base: float, slope: float):
-        super().__init__()
-        self.hidden = torch.nn.Linear(NFEATURES, 2)
-        self.out = torch.nn.Linear(2, 1)
-        with torch.no_grad():
-            self.hidden.weight.zero_()
-            self.hidden.bias.zero_()
-            self.hidden.weight[0, 1], self.hidden.weight[1, 1] = 1.0, -1.0
-            self.out.weight[:] = torch.tensor([[slope, -slope]])
-            self.out.bias[:] = base
-
-    def forward(self, obs):
-        return torch.clamp(self.out(torch.relu(self.hidden(obs))), -1.0, 1.0)
-
-
-def action_for_fee(bps: float) -> float:
-    """The action whose fee on the 1..100 bps log-linear map is `bps`."""
-    return 2 * math.log(bps) / math.log(100) - 1
-
-
 @pytest.fixture(scope="module")
 def zk(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("zk")
-    graph = export_action_onnx(VolatilityPolicy(action_for_fee(40), 0.01), NFEATURES, folder / "graph.onnx")
-    return build_circuit(graph, folder / "zk", fee_lo=100, fee_hi=10_000, log=lambda _: None)
+    return volatility_circuit(tmp_path_factory.mktemp("zk"))
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +227,20 @@ def test_the_contract_maps_every_action_to_the_python_fee(fresh, zk):
     actions = sorted({-one, one, 0, -1, 1} | set(np.random.default_rng(0).integers(-one, one + 1, 40).tolist()))
     assert [controller.fee_of(zk.model_id, a) for a in actions] == [zk.grid.fee(a) for a in actions]
     assert zk.grid.fee(-one) == zk.fee_lo and zk.grid.fee(one) == zk.fee_hi
+
+
+def test_the_proving_key_is_rebuilt_from_the_srs_and_a_foreign_srs_is_refused(zk, tmp_path):
+    import shutil
+
+    from agents.zk.circuit import ZkBuildError, ZkModel, ensure_proving_key
+    from agents.zk.ezkl_calls import call
+
+    copy = tmp_path / "zk"
+    shutil.copytree(zk.folder, copy, ignore=shutil.ignore_patterns("pk.key"))
+    rebuilt = ZkModel.load(copy)
+    assert ensure_proving_key(rebuilt).is_file()
+    (copy / "pk.key").unlink()
+    call("gen_srs", str(copy / "kzg.srs"), zk.logrows)  # someone else's SRS
+    with pytest.raises(ZkBuildError, match="not the one"):
+        ensure_proving_key(rebuilt)
+    assert not (copy / "pk.key").exists()

@@ -54,6 +54,24 @@ def _check_lookups(zk: ZkModel, witness: dict) -> None:
         )
 
 
+def _witness(zk: ZkModel, observation: list[int], folder: Path) -> dict:
+    (folder / "input.json").write_text(json.dumps({"input_data": [[q / 2**zk.in_scale for q in observation]]}))
+    try:
+        call("gen_witness", str(folder / "input.json"), str(zk.path("circuit.ezkl")), str(folder / "witness.json"))
+    except Exception as exc:  # noqa: BLE001 - EZKL raises plain RuntimeErrors
+        raise ProofError(f"witness generation failed: {exc}") from exc
+    witness = json.loads((folder / "witness.json").read_text())
+    _check_lookups(zk, witness)
+    return witness
+
+
+def proven_action(zk: ZkModel, features: list[int]) -> int:
+    """The action a proof on `features` will open to (the circuit's output, without proving)."""
+    with tempfile.TemporaryDirectory(prefix="lamm-witness-") as tmp:
+        witness = _witness(zk, quantised_observation(features, zk.in_scale), Path(tmp))
+    return from_field(_felt(witness["outputs"][0][0]))
+
+
 def prove_fee(zk: ZkModel, features: list[int]) -> FeeProof:
     """Proves the policy's action on `features` (the pool's WAD integers) and maps it to the fee grid."""
     pk = ensure_proving_key(zk)
@@ -61,13 +79,7 @@ def prove_fee(zk: ZkModel, features: list[int]) -> FeeProof:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lamm-proof-") as tmp:
         tmp = Path(tmp)
-        (tmp / "input.json").write_text(json.dumps({"input_data": [[q / 2**zk.in_scale for q in observation]]}))
-        try:
-            call("gen_witness", str(tmp / "input.json"), str(zk.path("circuit.ezkl")), str(tmp / "witness.json"))
-        except Exception as exc:  # noqa: BLE001 - EZKL raises plain RuntimeErrors
-            raise ProofError(f"witness generation failed: {exc}") from exc
-        witness = json.loads((tmp / "witness.json").read_text())
-        _check_lookups(zk, witness)
+        _witness(zk, observation, tmp)
         try:
             call(
                 "prove",

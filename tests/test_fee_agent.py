@@ -1,0 +1,127 @@
+"""`lamm model register` and `lamm agent fee` against a running anvil: the agent proves and changes the fee,
+sends nothing when the proposal would be refused, and bad input gets one clear line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from zk_policies import volatility_circuit
+
+from agents.chain import connect
+from agents.deploy import deploy_pool, deploy_test_tokens
+from agents.local_node import start_anvil
+from agents.zk.registry import deploy_controller
+from envs.amm import PoolParams
+
+FAR = 2**63
+
+
+def lamm(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lamm.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """A node with a FeeController and two pools under it (max step 25 bps and 0.5 bps), swaps done."""
+    model = tmp_path_factory.mktemp("model")
+    zk = volatility_circuit(model)
+    node = start_anvil()
+    try:
+        with connect(rpc=node.url) as (ape, project):
+            owner = ape.accounts.test_accounts[0]
+            tokens = deploy_test_tokens(project, owner, 2**200)
+            controller = deploy_controller(project, owner)
+            pools = []
+            for step in (2_500, 50):
+                record = deploy_pool(
+                    ape,
+                    project,
+                    owner,
+                    "local",
+                    tokens[0].address,
+                    tokens[1].address,
+                    3000,
+                    PoolParams(fee_max_step=step),
+                    controller.address,
+                    (10**21, 2 * 10**12),
+                )
+                pool = project.DynamicFeePool.at(record.pool)
+                for t in tokens:
+                    t.approve(pool, 2**255, sender=owner)
+                for zero_for_one, amount in ((True, 10**18), (False, 3 * 10**9)):
+                    pool.swap(zero_for_one, amount, 0, owner, FAR, sender=owner)
+                pools.append(record.pool)
+        yield node.url, model, zk, controller.address, pools
+    finally:
+        node.stop()
+
+
+def test_register_then_the_agent_proves_and_changes_the_fee(setup, tmp_path):
+    url, model, zk, controller, (pool, tight) = setup
+    record = tmp_path / "model.json"
+    res = lamm(
+        "model",
+        "register",
+        "--rpc",
+        url,
+        "--model",
+        str(model),
+        "--controller",
+        controller,
+        "--pool",
+        pool,
+        "--pool",
+        tight,
+        "--out",
+        str(record),
+    )
+    assert res.returncode == 0, res.stderr
+    registration = json.loads(record.read_text())
+    assert registration["model_id"] == zk.model_id and registration["pools"] == [pool, tight]
+    assert 0 < registration["verifier_bytes"] <= 24_576
+
+    res = lamm("agent", "fee", "--rpc", url, "--model", str(model), "--pool", pool, "--once")
+    assert res.returncode == 0, res.stderr
+    assert "proof" in res.stdout and "gas" in res.stdout and "tx 0x" in res.stdout, res.stdout
+    with connect(rpc=url) as (ape, project):
+        fee = project.DynamicFeePool.at(pool).fee()
+        assert fee != 3000
+        assert f"-> {fee / 100:g} bps" in res.stdout
+
+    # the same epoch again: the agent sees the update is done and sends nothing
+    res = lamm("agent", "fee", "--rpc", url, "--model", str(model), "--pool", pool, "--once")
+    assert res.returncode == 0 and "not sent" in res.stdout, res.stdout
+
+
+def test_the_agent_sends_nothing_when_the_controller_would_refuse(setup):
+    url, model, _, _, (_, tight) = setup
+    with connect(rpc=url) as (ape, _):
+        nonce = ape.accounts.test_accounts[0].nonce
+    res = lamm("agent", "fee", "--rpc", url, "--model", str(model), "--pool", tight, "--once")
+    assert res.returncode == 0, res.stderr
+    assert "not sent" in res.stdout and "max step" in res.stdout, res.stdout
+    with connect(rpc=url) as (ape, project):
+        assert ape.accounts.test_accounts[0].nonce == nonce
+        assert project.DynamicFeePool.at(tight).fee() == 3000
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--once", "--every", "5"], "exactly one of --once or --every"),
+        (["--every", "0"], "positive number of seconds"),
+    ],
+)
+def test_agent_bad_input_is_one_clear_line(setup, args, message):
+    url, model, _, _, (pool, _) = setup
+    res = lamm("agent", "fee", "--rpc", url, "--model", str(model), "--pool", pool, *args)
+    assert res.returncode == 2 and message in res.stderr, res.stderr
+
+
+def test_an_unbuilt_model_folder_is_one_clear_line(setup, tmp_path):
+    url, _, _, _, (pool, _) = setup
+    res = lamm("agent", "fee", "--rpc", url, "--model", str(tmp_path), "--pool", pool, "--once")
+    assert res.returncode == 2 and "card.json not found" in res.stderr, res.stderr
