@@ -2,8 +2,8 @@
 -> SRS -> keys -> Solidity verifier, and the model id that names them on-chain.
 
 Inputs (the seven observations) and the output (the action in [-1, 1]) are public, the weights are fixed
-into the circuit. Observations and the action are fixed point at 2**scale. The proving key is rebuilt from
-the SRS when missing (setup is deterministic given the SRS) and never committed.
+into the circuit. Observations are fixed point at 2**-10, weights (and so the action) at 2**-13. The
+proving key is rebuilt from the SRS when missing (setup is deterministic given the SRS) and never committed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from envs.amm import NFEATURES
 from envs.features import OBS_CLIP
 
 ZK_FOLDER = "zk"
-DEFAULT_SCALE = 10  # 2**10 per unit: the action to 0.001
+DEFAULT_SCALE = 10  # observations at 2**-10
+DEFAULT_PARAM_SCALE = 13  # weights at 2**-13: the proven action within ~1e-3 of the float policy anywhere in the box
 DEFAULT_FEE_BITS = 8  # fee grid: 512 steps over [-1, 1], 0.9% apart for 1..100 bps
 DEVELOPMENT_SRS = "development: generated on this machine by `gen_srs`; whoever ran it could forge proofs"
 
@@ -69,25 +70,62 @@ class ZkModel:
         (self.folder / self.MANIFEST).write_text(json.dumps(values, indent=2) + "\n")
 
 
-def _settings(graph: Path, folder: Path, scale: int) -> None:
+def _run_args(scale: int, param_scale: int, logrows: int, lookup_range: tuple[int, int] | None = None):
     args = ezkl().PyRunArgs()
     args.input_visibility = "public"
     args.output_visibility = "public"
     args.param_visibility = "fixed"
-    args.input_scale = args.param_scale = scale
+    args.input_scale, args.param_scale = scale, param_scale
     args.decomp_base, args.decomp_legs, args.num_inner_cols = 1024, 3, 2
-    settings = folder / "settings.json"
-    if not call("gen_settings", str(graph), str(settings), py_run_args=args):
-        raise ZkBuildError(f"EZKL could not make settings for {graph}")
-    # calibration sizes the circuit (logrows, ranges) for observations anywhere in the clipped box
+    args.logrows = logrows
+    if lookup_range is not None:
+        args.lookup_range = lookup_range
+    return args
+
+
+def _lookup_range(graph: Path, folder: Path, scale: int, param_scale: int) -> tuple[int, int]:
+    """The range nonlinearities with lookup tables (tanh) need for observations anywhere in the clipped box,
+    from EZKL's calibration at the input scale, rescaled to the weights' scale; (0, 0) for ReLU policies."""
+    settings, sample = folder / "settings.json", folder / "calibration.json"
+    call("gen_settings", str(graph), str(settings), py_run_args=_run_args(scale, scale, 12))
     rng = np.random.default_rng(0)
-    sample = np.concatenate(
-        [rng.uniform(-OBS_CLIP, OBS_CLIP, (64, NFEATURES)), rng.normal(0.0, 1.0, (64, NFEATURES))]
-    ).astype(np.float32)
-    calibration = folder / "calibration.json"
-    calibration.write_text(json.dumps({"input_data": [sample.reshape(-1).tolist()]}))
-    call("calibrate_settings", str(calibration), str(graph), str(settings), "resources", scales=[scale])
-    calibration.unlink()
+    obs = np.concatenate([rng.uniform(-OBS_CLIP, OBS_CLIP, (64, NFEATURES)), rng.normal(0.0, 1.0, (64, NFEATURES))])
+    sample.write_text(json.dumps({"input_data": [obs.astype(np.float32).reshape(-1).tolist()]}))
+    call("calibrate_settings", str(sample), str(graph), str(settings), "resources", scales=[scale])
+    sample.unlink()
+    lo, hi = json.loads(settings.read_text())["run_args"]["lookup_range"]
+    return lo << (param_scale - scale), hi << (param_scale - scale)
+
+
+def _settings(graph: Path, folder: Path, scale: int, param_scale: int) -> None:
+    """Settings at the given scales with the fewest rows (2**logrows) that hold the circuit and its tables."""
+    lookup = _lookup_range(graph, folder, scale, param_scale)
+    settings = folder / "settings.json"
+    for logrows in range(10, 21):
+        if not call(
+            "gen_settings", str(graph), str(settings), py_run_args=_run_args(scale, param_scale, logrows, lookup)
+        ):
+            raise ZkBuildError(f"EZKL could not make settings for {graph}")
+        values = json.loads(settings.read_text())
+        lo, hi = values["run_args"]["lookup_range"]
+        if max(values["num_rows"], hi - lo + 1) + 64 <= 2**logrows:  # 64: blinding rows
+            return
+    raise ZkBuildError(f"{graph}: the circuit needs more than 2**20 rows; use a smaller policy")
+
+
+def _check_corners(folder: Path) -> None:
+    """The circuit's constraints hold for observations at the centre and the corners of the box."""
+    for value in (0.0, OBS_CLIP, -OBS_CLIP):
+        (folder / "input.json").write_text(json.dumps({"input_data": [[value] * NFEATURES]}))
+        try:
+            call("gen_witness", str(folder / "input.json"), str(folder / "circuit.ezkl"), str(folder / "witness.json"))
+            ok = call("mock", str(folder / "witness.json"), str(folder / "circuit.ezkl"))
+        except Exception as exc:  # noqa: BLE001 - EZKL raises plain RuntimeErrors
+            raise ZkBuildError(f"the circuit fails on observations at {value:+g}: {exc}") from exc
+        if not ok:
+            raise ZkBuildError(f"the circuit's constraints fail on observations at {value:+g}")
+    for name in ("input.json", "witness.json"):
+        (folder / name).unlink()
 
 
 def _srs(folder: Path, logrows: int, srs: Path | None, log) -> str:
@@ -143,6 +181,7 @@ def build_circuit(
     fee_lo: int,
     fee_hi: int,
     scale: int = DEFAULT_SCALE,
+    param_scale: int = DEFAULT_PARAM_SCALE,
     fee_bits: int = DEFAULT_FEE_BITS,
     srs: Path | None = None,
     log=print,
@@ -152,11 +191,12 @@ def build_circuit(
     if graph.resolve() != (folder / "action.onnx").resolve():
         shutil.copyfile(graph, folder / "action.onnx")
     graph = folder / "action.onnx"
-    _settings(graph, folder, scale)
+    _settings(graph, folder, scale, param_scale)
     settings = json.loads((folder / "settings.json").read_text())
     logrows = settings["run_args"]["logrows"]
     if call("compile_circuit", str(graph), str(folder / "circuit.ezkl"), str(folder / "settings.json")) is False:
         raise ZkBuildError(f"EZKL could not compile {graph}")
+    _check_corners(folder)
     origin = _srs(folder, logrows, srs, log)
     if not call(
         "setup", str(folder / "circuit.ezkl"), str(folder / "vk.key"), str(folder / "pk.key"), str(folder / "kzg.srs")

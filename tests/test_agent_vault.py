@@ -1,0 +1,315 @@
+"""AgentVault on anvil against Uniswap V2 (npm builds): the agent trades within the owner's guardrails, every
+refusal names its reason and moves nothing, and the owner can always take everything out."""
+
+import pytest
+from chain import FAR, MAX_UINT, local_chain
+
+from agents.artifacts_npm import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, npm_contract
+
+WETH_USD, WBTC_USD = 2_500, 60_000
+WETH_PRICE = WETH_USD * 10**6  # USDC raw units per 1e18 raw WETH (18 decimals)
+WBTC_PRICE = WBTC_USD * 10**6 * 10**10  # USDC raw units per 1e18 raw WBTC (8 decimals)
+SLIPPAGE_BPS, TURNOVER_BPS, PERIOD, PRICE_AGE = 100, 5_000, 86_400, 3_600
+DEPOSITS = {"USDC": 100_000 * 10**6, "WETH": 20 * 10**18, "WBTC": 10**8}  # 100k + 50k + 60k USD
+TOTAL_VALUE = 210_000 * 10**6
+
+
+@pytest.fixture(scope="module")
+def env():
+    with local_chain() as (ape, project):
+        owner, agent, stranger, trader = ape.accounts.test_accounts[:4]
+        weth = project.TestToken.deploy("Wrapped Ether", "WETH", 18, sender=owner)
+        usdc = project.TestToken.deploy("USD Coin", "USDC", 6, sender=owner)
+        wbtc = project.TestToken.deploy("Wrapped BTC", "WBTC", 8, sender=owner)
+        for token in (weth, usdc, wbtc):
+            for who in (owner, trader):
+                token.mint(who, 10**30, sender=owner)
+
+        factory = npm_contract(UNISWAP_V2_CORE / "UniswapV2Factory.json").deploy(owner, sender=owner)
+        pair_type = npm_contract(UNISWAP_V2_CORE / "UniswapV2Pair.json")
+        for token, amount, usd in ((weth, 4_000 * 10**18, 10_000_000), (wbtc, 200 * 10**8, 12_000_000)):
+            factory.createPair(token, usdc, sender=owner)
+            pair = pair_type.at(factory.getPair(token, usdc))
+            token.transfer(pair, amount, sender=owner)
+            usdc.transfer(pair, usd * 10**6, sender=owner)
+            pair.mint(owner, sender=owner)
+        router_type = npm_contract(UNISWAP_V2_PERIPHERY / "UniswapV2Router02.json")
+        router = router_type.deploy(factory, weth, sender=owner)
+        for token in (weth, usdc, wbtc):
+            token.approve(router, MAX_UINT, sender=trader)
+            token.approve(router, MAX_UINT, sender=owner)
+
+        vault = project.AgentVault.deploy(agent, usdc, SLIPPAGE_BPS, TURNOVER_BPS, PERIOD, PRICE_AGE, sender=owner)
+        vault.allow_token(weth, True, sender=owner)
+        vault.allow_token(wbtc, True, sender=owner)
+        vault.allow_router(router, True, sender=owner)
+        vault.set_reference_price(weth, WETH_PRICE, sender=owner)
+        vault.set_reference_price(wbtc, WBTC_PRICE, sender=owner)
+        tokens = {"WETH": weth, "USDC": usdc, "WBTC": wbtc}
+        for symbol, amount in DEPOSITS.items():
+            tokens[symbol].approve(vault, amount, sender=owner)
+            vault.deposit(tokens[symbol], amount, sender=owner)
+        yield {
+            "ape": ape,
+            "project": project,
+            "vault": vault,
+            "router": router,
+            "router_type": router_type,
+            "factory": factory,
+            "owner": owner,
+            "agent": agent,
+            "stranger": stranger,
+            "trader": trader,
+            **tokens,
+        }
+
+
+@pytest.fixture
+def e(env):
+    snapshot = env["ape"].chain.snapshot()
+    yield env
+    env["ape"].chain.restore(snapshot)
+
+
+def balances(e) -> dict[str, int]:
+    return {s: e[s].balanceOf(e["vault"]) for s in ("WETH", "USDC", "WBTC")}
+
+
+def refused(e, reason: str, *args, sender=None):
+    """swap_v2 with `args` is refused with `reason` and the vault's balances and turnover do not move."""
+    vault = e["vault"]
+    before, used = balances(e), vault.turnover_used()
+    with e["ape"].reverts(reason):
+        vault.swap_v2(*args, sender=sender or e["agent"])
+    assert balances(e) == before
+    assert vault.turnover_used() == used
+
+
+def test_configuration_after_deployment(e):
+    vault = e["vault"]
+    assert vault.owner() == e["owner"].address and vault.agent() == e["agent"].address
+    assert vault.numeraire() == e["USDC"].address
+    assert [vault.tokens(i) for i in range(vault.token_count())] == [e[s].address for s in ("USDC", "WETH", "WBTC")]
+    assert (vault.max_slippage_bps(), vault.turnover_cap_bps(), vault.period(), vault.price_max_age()) == (
+        SLIPPAGE_BPS,
+        TURNOVER_BPS,
+        PERIOD,
+        PRICE_AGE,
+    )
+    assert balances(e) == DEPOSITS
+    assert vault.total_value() == TOTAL_VALUE
+    assert vault.turnover_used() == 0 and vault.turnover_limit() == TOTAL_VALUE // 2
+
+
+def test_deposits_by_anyone_and_plain_transfers(e):
+    vault, usdc, stranger = e["vault"], e["USDC"], e["stranger"]
+    usdc.mint(stranger, 5 * 10**6, sender=stranger)
+    usdc.approve(vault, 3 * 10**6, sender=stranger)
+    receipt = vault.deposit(usdc, 3 * 10**6, sender=stranger)
+    event = receipt.decode_logs(vault.Deposit)[0]
+    assert (event.token, event.sender, event.amount) == (usdc.address, stranger.address, 3 * 10**6)
+    usdc.transfer(vault, 2 * 10**6, sender=stranger)
+    assert usdc.balanceOf(vault) == DEPOSITS["USDC"] + 5 * 10**6
+    with e["ape"].reverts("ZeroAmount"):
+        vault.deposit(usdc, 0, sender=stranger)
+
+
+def test_agent_trades_within_bounds(e):
+    vault, router, weth, usdc, wbtc, agent = e["vault"], e["router"], e["WETH"], e["USDC"], e["WBTC"], e["agent"]
+    before = balances(e)
+    amount_in = 10_000 * 10**6
+    expected = router.getAmountsOut(amount_in, [usdc, weth])[1]
+    receipt = vault.swap_v2(router, usdc, weth, amount_in, expected, FAR, sender=agent)
+    trade = receipt.decode_logs(vault.Trade)[0]
+    assert (trade.router, trade.token_in, trade.token_out) == (router.address, usdc.address, weth.address)
+    assert (trade.amount_in, trade.amount_out) == (amount_in, expected)
+    assert trade.value_in == amount_in and trade.value_out == expected * WETH_PRICE // 10**18
+    assert trade.value_out * 10_000 >= trade.value_in * (10_000 - SLIPPAGE_BPS)
+    assert trade.value_out < trade.value_in  # the pair's 0.3% fee and the impact are paid
+    after = balances(e)
+    assert after["USDC"] == before["USDC"] - amount_in
+    assert after["WETH"] == before["WETH"] + expected
+    assert after["WBTC"] == before["WBTC"]
+    assert vault.turnover_used() == trade.value_in
+    assert weth.allowance(vault, router) == 0 and usdc.allowance(vault, router) == 0
+    # Value is conserved within the bound: the vault lost at most the slippage allowance of what it traded.
+    assert TOTAL_VALUE - vault.total_value() == trade.value_in - trade.value_out
+    assert TOTAL_VALUE - vault.total_value() <= trade.value_in * SLIPPAGE_BPS // 10_000
+
+    # A second trade, out of a volatile token back into the numeraire, adds to the same period's turnover.
+    sold = 10**7  # 0.1 WBTC
+    receipt = vault.swap_v2(router, wbtc, usdc, sold, 0, FAR, sender=agent)
+    second = receipt.decode_logs(vault.Trade)[0]
+    assert second.value_in == sold * WBTC_PRICE // 10**18 == 6_000 * 10**6
+    assert second.value_out == second.amount_out == usdc.balanceOf(vault) - after["USDC"]
+    assert wbtc.balanceOf(vault) == after["WBTC"] - sold
+    assert vault.turnover_used() == trade.value_in + second.value_in
+
+
+def test_non_whitelisted_tokens_are_refused(e):
+    vault, router, weth, usdc, wbtc, owner = e["vault"], e["router"], e["WETH"], e["USDC"], e["WBTC"], e["owner"]
+    junk = e["project"].TestToken.deploy("Junk", "JNK", 18, sender=owner)
+    junk.mint(vault, 10**24, sender=owner)
+    refused(e, "TokenNotAllowed", router, junk, usdc, 10**18, 0, FAR)
+    refused(e, "TokenNotAllowed", router, usdc, junk, 10**6, 0, FAR)
+    refused(e, "TokenNotAllowed", router, usdc, usdc, 10**6, 0, FAR)
+    vault.allow_token(wbtc, False, sender=owner)
+    assert [vault.tokens(i) for i in range(vault.token_count())] == [usdc.address, weth.address]
+    assert vault.total_value() == TOTAL_VALUE - WBTC_USD * 10**6  # no longer counted
+    refused(e, "TokenNotAllowed", router, wbtc, usdc, 10**6, 0, FAR)
+    refused(e, "TokenNotAllowed", router, usdc, wbtc, 10**6, 0, FAR)
+
+
+def test_non_whitelisted_router_is_refused(e):
+    vault, usdc, weth, owner = e["vault"], e["USDC"], e["WETH"], e["owner"]
+    other = e["router_type"].deploy(e["factory"], weth, sender=owner)  # a working router, just not allowed
+    refused(e, "RouterNotAllowed", other, usdc, weth, 10**6, 0, FAR)
+    vault.allow_router(e["router"], False, sender=owner)
+    refused(e, "RouterNotAllowed", e["router"], usdc, weth, 10**6, 0, FAR)
+    assert usdc.allowance(vault, other) == 0
+
+
+def test_slippage_beyond_the_bound_after_another_account_moves_the_pair(e):
+    vault, router, weth, usdc, agent, trader = e["vault"], e["router"], e["WETH"], e["USDC"], e["agent"], e["trader"]
+    amount_in = 10_000 * 10**6
+    honest = router.getAmountsOut(amount_in, [usdc, weth])[1]
+    assert honest * WETH_PRICE // 10**18 * 10_000 >= amount_in * (10_000 - SLIPPAGE_BPS)  # would have passed
+    # Someone buys 1M USDC of WETH in front of the agent: WETH is ~20% dearer in the pair than the reference.
+    router.swapExactTokensForTokens(1_000_000 * 10**6, 0, [usdc, weth], trader, FAR, sender=trader)
+    moved = router.getAmountsOut(amount_in, [usdc, weth])[1]
+    assert moved * WETH_PRICE // 10**18 * 10_000 < amount_in * (10_000 - SLIPPAGE_BPS)
+    # The agent's own min_out (zero here) does not matter: the vault's reference bound refuses the trade.
+    refused(e, "SlippageExceeded", router, usdc, weth, amount_in, 0, FAR)
+    assert usdc.allowance(vault, router) == 0
+    # Selling WETH into the moved pair is a good trade and goes through.
+    vault.swap_v2(router, weth, usdc, 10**18, 0, FAR, sender=agent)
+
+
+def test_turnover_over_the_cap_is_refused_until_the_next_period(e):
+    ape, vault, router, weth, usdc, agent, owner = (
+        e[k] for k in ("ape", "vault", "router", "WETH", "USDC", "agent", "owner")
+    )
+    vault.set_limits(SLIPPAGE_BPS, 1_000, PERIOD, PRICE_AGE, sender=owner)  # 10% of 210k: 21k USD a period
+    assert vault.turnover_limit() == 21_000 * 10**6
+    vault.swap_v2(router, usdc, weth, 15_000 * 10**6, 0, FAR, sender=agent)
+    assert vault.turnover_used() == 15_000 * 10**6
+    refused(e, "TurnoverCapExceeded", router, usdc, weth, 10_000 * 10**6, 0, FAR)
+    refused(e, "TurnoverCapExceeded", router, weth, usdc, 3 * 10**18, 0, FAR)  # 7.5k USD of WETH
+    vault.swap_v2(router, weth, usdc, 2 * 10**18, 0, FAR, sender=agent)  # 5k USD: fits the 6k left
+    assert vault.turnover_used() == 20_000 * 10**6
+    for period in (2 * PERIOD, PERIOD):  # a new period length keeps the turnover already used
+        vault.set_limits(SLIPPAGE_BPS, 1_000, period, PRICE_AGE, sender=owner)
+        assert vault.turnover_used() == 20_000 * 10**6
+    refused(e, "TurnoverCapExceeded", router, usdc, weth, 2_000 * 10**6, 0, FAR)
+    # The next period starts from zero (with fresh reference prices).
+    ape.chain.mine(timestamp=(ape.chain.pending_timestamp // PERIOD + 1) * PERIOD)
+    vault.set_reference_price(weth, WETH_PRICE, sender=owner)
+    vault.set_reference_price(e["WBTC"], WBTC_PRICE, sender=owner)
+    assert vault.turnover_used() == 0
+    vault.swap_v2(router, usdc, weth, 10_000 * 10**6, 0, FAR, sender=agent)
+    assert vault.turnover_used() == 10_000 * 10**6
+
+
+def test_only_the_agent_may_trade(e):
+    router, usdc, weth = e["router"], e["USDC"], e["WETH"]
+    for who in ("stranger", "owner"):
+        refused(e, "NotAgent", router, usdc, weth, 10**6, 0, FAR, sender=e[who])
+    e["vault"].set_agent(e["stranger"], sender=e["owner"])
+    refused(e, "NotAgent", router, usdc, weth, 10**6, 0, FAR, sender=e["agent"])
+    e["vault"].swap_v2(router, usdc, weth, 10**6, 0, FAR, sender=e["stranger"])
+
+
+def test_stale_or_missing_reference_prices_are_refused(e):
+    ape, vault, router, weth, usdc, owner = (e[k] for k in ("ape", "vault", "router", "WETH", "USDC", "owner"))
+    ape.chain.mine(deltatime=PRICE_AGE + 1)
+    refused(e, "StalePrice", router, usdc, weth, 10**6, 0, FAR)
+    refused(e, "StalePrice", router, weth, usdc, 10**15, 0, FAR)
+    vault.set_reference_price(weth, WETH_PRICE, sender=owner)
+    e["vault"].swap_v2(router, usdc, weth, 10**6, 0, FAR, sender=e["agent"])  # numeraire's price never stales
+    vault.set_reference_price(weth, 0, sender=owner)  # cleared
+    refused(e, "StalePrice", router, usdc, weth, 10**6, 0, FAR)
+    with ape.reverts("NumeraireFixed"):
+        vault.set_reference_price(usdc, 10**18, sender=owner)
+
+
+def test_other_refusals_name_their_reason(e):
+    router, weth, usdc = e["router"], e["WETH"], e["USDC"]
+    refused(e, "ZeroAmount", router, usdc, weth, 0, 0, FAR)
+    refused(e, "InsufficientBalance", router, usdc, weth, DEPOSITS["USDC"] + 1, 0, FAR)
+    refused(e, "Expired", router, usdc, weth, 10**6, 0, 1)
+    refused(e, "SwapFailed", router, usdc, weth, 10**6, 10**18, FAR)  # the router's own min_out fails
+    assert usdc.allowance(e["vault"], router) == 0
+    with e["ape"].reverts("BadLimits"):
+        e["vault"].set_limits(10_001, TURNOVER_BPS, PERIOD, PRICE_AGE, sender=e["owner"])
+    with e["ape"].reverts("BadLimits"):
+        e["vault"].set_limits(SLIPPAGE_BPS, TURNOVER_BPS, 0, PRICE_AGE, sender=e["owner"])
+
+
+def test_owner_withdraws_everything_at_any_time(e):
+    vault, router, owner, agent = e["vault"], e["router"], e["owner"], e["agent"]
+    usdc, weth = e["USDC"], e["WETH"]
+    vault.set_limits(SLIPPAGE_BPS, 1_000, PERIOD, PRICE_AGE, sender=owner)
+    vault.swap_v2(router, usdc, weth, 20_000 * 10**6, 0, FAR, sender=agent)
+    refused(e, "TurnoverCapExceeded", router, usdc, weth, 2_000 * 10**6, 0, FAR)  # the cap is hit
+    e["ape"].chain.mine(deltatime=PRICE_AGE + 1)  # and the prices are stale; the agent is still configured
+    held = balances(e)
+    receipt = vault.withdraw(usdc, 1_000 * 10**6, owner, sender=owner)
+    event = receipt.decode_logs(vault.Withdrawal)[0]
+    assert (event.token, event.receiver, event.amount) == (usdc.address, owner.address, 1_000 * 10**6)
+    for symbol in ("USDC", "WETH", "WBTC"):
+        mine = e[symbol].balanceOf(owner)
+        vault.withdraw_all(e[symbol], owner, sender=owner)
+        assert e[symbol].balanceOf(vault) == 0
+        assert e[symbol].balanceOf(owner) == mine + held[symbol] - (1_000 * 10**6 if symbol == "USDC" else 0)
+    assert vault.total_value() == 0
+    # Tokens off the whitelist come out too.
+    junk = e["project"].TestToken.deploy("Junk", "JNK", 18, sender=owner)
+    junk.mint(vault, 10**18, sender=owner)
+    vault.withdraw_all(junk, e["stranger"], sender=owner)
+    assert junk.balanceOf(e["stranger"]) == 10**18
+
+
+def test_only_the_owner_configures_and_withdraws(e):
+    ape, vault, usdc, weth = e["ape"], e["vault"], e["USDC"], e["WETH"]
+    before = balances(e)
+    for who in ("agent", "stranger"):
+        caller = e[who]
+        for call, args in (
+            (vault.withdraw, (usdc, 1, caller)),
+            (vault.withdraw_all, (usdc, caller)),
+            (vault.set_agent, (caller,)),
+            (vault.allow_token, (weth, False)),
+            (vault.allow_router, (caller, True)),
+            (vault.set_limits, (10_000, 10**9, 1, 10**9)),
+            (vault.set_reference_price, (weth, 10**30)),
+        ):
+            with ape.reverts("Unauthorized"):
+                call(*args, sender=caller)
+    assert balances(e) == before
+    assert vault.agent() == e["agent"].address and vault.price_wad(weth) == WETH_PRICE
+
+
+def test_whitelist_holds_at_most_sixteen_tokens(e):
+    vault, owner, project = e["vault"], e["owner"], e["project"]
+    extra = [project.TestToken.deploy("X", "X", 18, sender=owner) for _ in range(13)]
+    for token in extra:
+        vault.allow_token(token, True, sender=owner)
+    assert vault.token_count() == 16
+    late = project.TestToken.deploy("Y", "Y", 18, sender=owner)
+    with e["ape"].reverts("TooManyTokens"):
+        vault.allow_token(late, True, sender=owner)
+    vault.allow_token(extra[0], False, sender=owner)
+    vault.allow_token(late, True, sender=owner)
+    listed = {vault.tokens(i) for i in range(vault.token_count())}
+    assert late.address in listed and extra[0].address not in listed and len(listed) == 16
+
+
+def test_gas_of_a_vault_trade_against_a_direct_router_swap(e):
+    router, usdc, weth, owner = e["router"], e["USDC"], e["WETH"], e["owner"]
+    amount = 1_000 * 10**6
+    router.swapExactTokensForTokens(amount, 0, [usdc, weth], owner, FAR, sender=owner)  # warm both sides' slots
+    e["vault"].swap_v2(router, usdc, weth, amount, 0, FAR, sender=e["agent"])
+    direct = router.swapExactTokensForTokens(amount, 0, [usdc, weth], owner, FAR, sender=owner).gas_used
+    vault = e["vault"].swap_v2(router, usdc, weth, amount, 0, FAR, sender=e["agent"]).gas_used
+    print(f"\ngas: direct Router02 swap {direct}, AgentVault.swap_v2 {vault}, overhead {vault - direct}")
+    assert vault - direct < 50_000
