@@ -1,0 +1,433 @@
+# pragma version 0.4.3
+"""
+@title AgentVault
+@notice Holds one user's ERC20 tokens and lets a trading agent swap them through whitelisted Uniswap V2
+        routers, within the owner's guardrails: whitelisted tokens only, a maximum slippage against the
+        owner's reference prices, and a turnover cap per period. The owner can always withdraw everything.
+@dev Values are in raw units of the numeraire. A reference price is the value, in numeraire raw units, of
+     1e18 raw units of the token: value(amount) = amount * price_wad // 1e18. The numeraire's own price is
+     1e18 and is never set. Reference prices are the owner's (or an owner-run oracle's) and go stale after
+     price_max_age seconds; the agent cannot trade a token whose price is stale.
+"""
+
+from ethereum.ercs import IERC20
+
+WAD: constant(uint256) = 10**18
+BPS: constant(uint256) = 10_000
+MAX_TOKENS: constant(uint256) = 16
+MASK64: constant(uint256) = 2**64 - 1
+MASK192: constant(uint256) = 2**192 - 1
+
+event Deposit:
+    token: indexed(address)
+    sender: indexed(address)
+    amount: uint256
+
+event Withdrawal:
+    token: indexed(address)
+    receiver: indexed(address)
+    amount: uint256
+
+event AgentSet:
+    old_agent: indexed(address)
+    new_agent: indexed(address)
+
+event TokenAllowed:
+    token: indexed(address)
+    allowed: bool
+
+event RouterAllowed:
+    router: indexed(address)
+    allowed: bool
+
+event LimitsSet:
+    max_slippage_bps: uint256
+    turnover_cap_bps: uint256
+    period: uint256
+    price_max_age: uint256
+
+event ReferencePriceSet:
+    token: indexed(address)
+    price_wad: uint256
+    timestamp: uint256
+
+event Trade:
+    router: indexed(address)
+    token_in: indexed(address)
+    token_out: indexed(address)
+    amount_in: uint256
+    amount_out: uint256
+    value_in: uint256
+    value_out: uint256
+
+owner: public(immutable(address))
+numeraire: public(immutable(address))
+agent: public(address)
+
+# Packed state (getters below decode it), so that a trade reads few slots:
+# the limits, 64 bits each: max_slippage_bps | turnover_cap_bps << 64 | period << 128 | price_max_age << 192;
+# each token's reference price: price_wad | set_at << 192;  the turnover: value | period index << 192.
+_limits: uint256
+_prices: HashMap[address, uint256]
+_turnover: uint256
+
+token_allowed: public(HashMap[address, bool])
+router_allowed: public(HashMap[address, bool])
+tokens: public(DynArray[address, MAX_TOKENS])  # the whitelisted tokens, in no particular order
+
+
+@deploy
+def __init__(
+    _agent: address, _numeraire: address, _max_slippage_bps: uint256, _turnover_cap_bps: uint256,
+    _period: uint256, _price_max_age: uint256,
+):
+    """
+    @notice The deployer owns the vault. The numeraire is whitelisted from the start.
+    """
+    assert _numeraire != empty(address), "ZeroAddress"
+    owner = msg.sender
+    numeraire = _numeraire
+    self.agent = _agent
+    log AgentSet(old_agent=empty(address), new_agent=_agent)
+    self._set_limits(_max_slippage_bps, _turnover_cap_bps, _period, _price_max_age)
+    self._allow_token(_numeraire, True)
+
+
+# ---------- internal ----------
+
+@internal
+def _set_limits(max_slippage_bps: uint256, turnover_cap_bps: uint256, period: uint256, price_max_age: uint256):
+    assert max_slippage_bps <= BPS and period > 0, "BadLimits"
+    assert turnover_cap_bps <= MASK64 and period <= MASK64 and price_max_age <= MASK64, "BadLimits"
+    # The current period's turnover is kept under a new period length (never forgiven).
+    self._turnover = self._turnover_used() | (block.timestamp // period << 192)
+    self._limits = max_slippage_bps | (turnover_cap_bps << 64) | (period << 128) | (price_max_age << 192)
+    log LimitsSet(
+        max_slippage_bps=max_slippage_bps, turnover_cap_bps=turnover_cap_bps, period=period,
+        price_max_age=price_max_age,
+    )
+
+
+@internal
+def _allow_token(token: address, allowed: bool):
+    assert token != empty(address), "ZeroAddress"
+    if allowed == self.token_allowed[token]:
+        return
+    if allowed:
+        assert len(self.tokens) < MAX_TOKENS, "TooManyTokens"
+        self.tokens.append(token)
+    else:
+        n: uint256 = len(self.tokens)
+        for i: uint256 in range(MAX_TOKENS):
+            if i == n:
+                break
+            if self.tokens[i] == token:
+                self.tokens[i] = self.tokens[n - 1]
+                self.tokens.pop()
+                break
+    self.token_allowed[token] = allowed
+    log TokenAllowed(token=token, allowed=allowed)
+
+
+@view
+@internal
+def _stored_price(token: address) -> uint256:
+    if token == numeraire:
+        return WAD
+    return self._prices[token] & MASK192
+
+
+@view
+@internal
+def _fresh_price(token: address, max_age: uint256) -> uint256:
+    """Reference price of `token`, which must be set and at most `max_age` seconds old."""
+    if token == numeraire:
+        return WAD
+    packed: uint256 = self._prices[token]
+    price: uint256 = packed & MASK192
+    assert price > 0 and block.timestamp <= (packed >> 192) + max_age, "StalePrice"
+    return price
+
+
+@view
+@internal
+def _total_value() -> uint256:
+    """Value of the vault's whitelisted tokens at the stored reference prices (unset prices count zero)."""
+    total: uint256 = 0
+    for token: address in self.tokens:
+        total += staticcall IERC20(token).balanceOf(self) * self._stored_price(token) // WAD
+    return total
+
+
+@view
+@internal
+def _turnover_used() -> uint256:
+    """Value traded in the current period (zero before the first limits are set)."""
+    period: uint256 = (self._limits >> 128) & MASK64
+    packed: uint256 = self._turnover
+    if period > 0 and packed >> 192 == block.timestamp // period:
+        return packed & MASK192
+    return 0
+
+
+@internal
+def _push(token: address, receiver: address, amount: uint256):
+    assert extcall IERC20(token).transfer(receiver, amount, default_return_value=True), "TransferFailed"
+
+
+# ---------- deposits and withdrawals ----------
+
+@external
+@nonreentrant
+def deposit(token: address, amount: uint256):
+    """
+    @notice Pulls `amount` of `token` from the caller (who approved the vault). Anyone may deposit; plain
+            transfers to the vault work as well, without the event.
+    """
+    assert amount > 0, "ZeroAmount"
+    before: uint256 = staticcall IERC20(token).balanceOf(self)
+    assert extcall IERC20(token).transferFrom(msg.sender, self, amount, default_return_value=True), "TransferFailed"
+    received: uint256 = staticcall IERC20(token).balanceOf(self) - before
+    log Deposit(token=token, sender=msg.sender, amount=received)
+
+
+@external
+@nonreentrant
+def withdraw(token: address, amount: uint256, to: address):
+    """
+    @notice The owner takes `amount` of any token out, whatever the agent, the whitelist or the limits.
+    """
+    assert msg.sender == owner, "Unauthorized"
+    assert to != empty(address), "ZeroAddress"
+    self._push(token, to, amount)
+    log Withdrawal(token=token, receiver=to, amount=amount)
+
+
+@external
+@nonreentrant
+def withdraw_all(token: address, to: address) -> uint256:
+    """
+    @notice The owner takes the vault's whole balance of any token out. Returns the amount.
+    """
+    assert msg.sender == owner, "Unauthorized"
+    assert to != empty(address), "ZeroAddress"
+    amount: uint256 = staticcall IERC20(token).balanceOf(self)
+    if amount > 0:
+        self._push(token, to, amount)
+    log Withdrawal(token=token, receiver=to, amount=amount)
+    return amount
+
+
+# ---------- configuration (owner) ----------
+
+@external
+def set_agent(new_agent: address):
+    """
+    @notice Replaces the agent; the zero address stops all trading.
+    """
+    assert msg.sender == owner, "Unauthorized"
+    log AgentSet(old_agent=self.agent, new_agent=new_agent)
+    self.agent = new_agent
+
+
+@external
+def allow_token(token: address, allowed: bool):
+    """
+    @notice Adds a token to, or removes it from, the whitelist (at most 16 tokens).
+    """
+    assert msg.sender == owner, "Unauthorized"
+    self._allow_token(token, allowed)
+
+
+@external
+def allow_router(router: address, allowed: bool):
+    """
+    @notice Adds a Uniswap V2 Router02 (or compatible) to, or removes it from, the whitelist.
+    """
+    assert msg.sender == owner, "Unauthorized"
+    assert router != empty(address), "ZeroAddress"
+    self.router_allowed[router] = allowed
+    log RouterAllowed(router=router, allowed=allowed)
+
+
+@external
+def set_limits(max_slippage_bps: uint256, turnover_cap_bps: uint256, period: uint256, price_max_age: uint256):
+    """
+    @notice Sets the guardrails. A change of period keeps the current period's turnover.
+    """
+    assert msg.sender == owner, "Unauthorized"
+    self._set_limits(max_slippage_bps, turnover_cap_bps, period, price_max_age)
+
+
+@external
+def set_reference_price(token: address, price_wad: uint256):
+    """
+    @notice Sets the reference price of `token`: numeraire raw units per 1e18 raw units of it, as of now.
+            Zero clears it (the token then cannot be traded). The numeraire's price is fixed at 1e18.
+    """
+    assert msg.sender == owner, "Unauthorized"
+    assert token != numeraire, "NumeraireFixed"
+    assert price_wad <= MASK192, "BadPrice"
+    self._prices[token] = price_wad | (block.timestamp << 192)
+    log ReferencePriceSet(token=token, price_wad=price_wad, timestamp=block.timestamp)
+
+
+# ---------- trading (agent) ----------
+
+@external
+@nonreentrant
+def swap_v2(
+    router: address, token_in: address, token_out: address, amount_in: uint256, min_out: uint256,
+    deadline: uint256,
+) -> uint256:
+    """
+    @notice The agent swaps `amount_in` of `token_in` for `token_out` through a whitelisted Uniswap V2
+            Router02 (swapExactTokensForTokens on the direct pair), proceeds to the vault. Refused unless
+            the value received at reference prices is within max_slippage_bps of the value given, and the
+            value traded this period stays within the turnover cap. Returns the amount received.
+    """
+    assert msg.sender == self.agent, "NotAgent"
+    assert self.router_allowed[router], "RouterNotAllowed"
+    assert self.token_allowed[token_in] and self.token_allowed[token_out] and token_in != token_out, "TokenNotAllowed"
+    assert amount_in > 0, "ZeroAmount"
+    assert block.timestamp <= deadline, "Expired"
+    assert staticcall IERC20(token_in).balanceOf(self) >= amount_in, "InsufficientBalance"
+    limits: uint256 = self._limits
+    price_in: uint256 = self._fresh_price(token_in, limits >> 192)
+    price_out: uint256 = self._fresh_price(token_out, limits >> 192)
+    value_in: uint256 = amount_in * price_in // WAD
+
+    # Turnover cap, against the vault's value before the trade.
+    used: uint256 = self._turnover_used() + value_in
+    assert used <= MASK192 and used * BPS <= ((limits >> 64) & MASK64) * self._total_value(), "TurnoverCapExceeded"
+    self._turnover = used | (block.timestamp // ((limits >> 128) & MASK64) << 192)
+
+    # The router may take exactly amount_in of token_in and nothing else.
+    assert extcall IERC20(token_in).approve(router, amount_in, default_return_value=True), "ApproveFailed"
+    before: uint256 = staticcall IERC20(token_out).balanceOf(self)
+    path: DynArray[address, 2] = [token_in, token_out]
+    ok: bool = raw_call(
+        router,
+        abi_encode(
+            amount_in, min_out, path, self, deadline,
+            method_id=method_id("swapExactTokensForTokens(uint256,uint256,address[],address,uint256)"),
+        ),
+        max_outsize=0,
+        revert_on_failure=False,
+    )
+    if not ok:
+        # The revert also undoes the approval and the turnover just counted.
+        raise "SwapFailed"
+    if staticcall IERC20(token_in).allowance(self, router) != 0:
+        assert extcall IERC20(token_in).approve(router, 0, default_return_value=True), "ApproveFailed"
+    amount_out: uint256 = staticcall IERC20(token_out).balanceOf(self) - before
+
+    value_out: uint256 = amount_out * price_out // WAD
+    assert value_out * BPS >= value_in * (BPS - (limits & MASK64)), "SlippageExceeded"
+    log Trade(
+        router=router, token_in=token_in, token_out=token_out, amount_in=amount_in, amount_out=amount_out,
+        value_in=value_in, value_out=value_out,
+    )
+    return amount_out
+
+
+# ---------- views ----------
+
+@view
+@external
+def max_slippage_bps() -> uint256:
+    """
+    @notice A trade's value out must be at least its value in times (1 - this / 1e4), at reference prices.
+    """
+    return self._limits & MASK64
+
+
+@view
+@external
+def turnover_cap_bps() -> uint256:
+    """
+    @notice The value traded in a period may be at most the total value times this / 1e4 (may exceed 1e4).
+    """
+    return (self._limits >> 64) & MASK64
+
+
+@view
+@external
+def period() -> uint256:
+    """
+    @notice Length of a turnover period in seconds; periods are block.timestamp // period.
+    """
+    return (self._limits >> 128) & MASK64
+
+
+@view
+@external
+def price_max_age() -> uint256:
+    """
+    @notice Seconds a reference price stays usable for trading.
+    """
+    return self._limits >> 192
+
+
+@view
+@external
+def price_wad(token: address) -> uint256:
+    """
+    @notice Reference price of `token`: numeraire raw units per 1e18 raw units (1e18 for the numeraire).
+    """
+    return self._stored_price(token)
+
+
+@view
+@external
+def price_time(token: address) -> uint256:
+    """
+    @notice When the reference price of `token` was set (zero if never).
+    """
+    return self._prices[token] >> 192
+
+
+@view
+@external
+def total_value() -> uint256:
+    """
+    @notice Value of the vault's whitelisted tokens at the stored reference prices, in numeraire raw units
+            (tokens without a price count zero; staleness is not checked here).
+    """
+    return self._total_value()
+
+
+@view
+@external
+def turnover_used() -> uint256:
+    """
+    @notice Value traded in the current period, in numeraire raw units.
+    """
+    return self._turnover_used()
+
+
+@view
+@external
+def turnover_limit() -> uint256:
+    """
+    @notice The most value the current period may trade in all, at the current total value.
+    """
+    return ((self._limits >> 64) & MASK64) * self._total_value() // BPS
+
+
+@view
+@external
+def token_count() -> uint256:
+    """
+    @notice Number of whitelisted tokens; tokens(i) lists them.
+    """
+    return len(self.tokens)
+
+
+@view
+@external
+def value_of(token: address, amount: uint256) -> uint256:
+    """
+    @notice Value of `amount` of `token` at its stored reference price, in numeraire raw units.
+    """
+    return amount * self._stored_price(token) // WAD
