@@ -60,6 +60,7 @@ def measure(label: str, zk, proofs: int) -> dict:
     from agents.zk.prover import prove_fee, verify_locally
     from envs.synthetic import feature_samples
 
+    zk.path("pk.key").unlink(missing_ok=True)  # time the rebuild a fresh checkout does
     t0 = time.perf_counter()
     ensure_proving_key(zk)
     setup = time.perf_counter() - t0
@@ -90,6 +91,9 @@ def on_chain(zk, proof) -> dict:
     from envs.amm import PoolParams
 
     with connect() as (ape, project):
+        from ape.logging import logger
+
+        logger.set_level("WARNING")
         owner = ape.accounts.test_accounts[0]
         tokens = deploy_test_tokens(project, owner, 2**200)
         controller = deploy_controller(project, owner)
