@@ -61,7 +61,8 @@ def run_verified_stage(out: Console, model_dir: Path, swaps: int = 30, seed: int
                 amount = int(market.amount0[i] if zero_for_one else market.amount1[i])
                 pool.swap(zero_for_one, amount, 0, owner, FAR, sender=owner)
             out.print(f"{len(picks)} synthetic swaps moved the pool's features (epoch {pool.epoch()})")
-            step = FeeAgent(ape, project, owner, zk, record.pool, log=out.print).step()
+            log = lambda line: out.print(line, soft_wrap=True, markup=False, highlight=False)  # noqa: E731
+            step = FeeAgent(ape, project, owner, zk, record.pool, log=log).step()
             if step.sent:
                 out.print(
                     f"verified fee update: {step.old_fee_bps:g} -> {step.proven_fee_bps:g} bps (ONNX policy "
