@@ -72,7 +72,7 @@ def metrics_json(results: Mapping[str, Mapping[str, float]], meta: Mapping[str, 
     return json.dumps({"strategies": results, "meta": meta}, indent=2, sort_keys=False) + "\n"
 
 
-def _png(fig) -> str:
+def figure_png(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
@@ -98,17 +98,17 @@ def _figures(market: Market, runs: Mapping[str, np.ndarray], results: Mapping[st
     fig, ax = plt.subplots(figsize=(10, 3))
     ax.plot(t, _broken(market, first["fair_price"]), lw=0.8)
     ax.set_title("venue price (raw token1 per token0)")
-    yield "Price", _png(fig)
+    yield "Price", figure_png(fig)
     fig, ax = plt.subplots(figsize=(10, 3))
     for spec, s in series.items():
         ax.plot(t, _broken(market, s["fee_bps"]), lw=0.8, label=spec)
     ax.set_ylabel("bps"), ax.set_title("fee path"), ax.legend(fontsize=7)
-    yield "Fee path", _png(fig)
+    yield "Fee path", figure_png(fig)
     fig, ax = plt.subplots(figsize=(10, 3.5))
     for spec, s in series.items():
         ax.plot(t, np.cumsum(s["hedged_pnl_bps"]), lw=1, label=spec)
     ax.set_ylabel("bps of TVL"), ax.set_title("cumulative hedged LP PnL (fees - LVR)"), ax.legend(fontsize=7)
-    yield "Cumulative hedged PnL", _png(fig)
+    yield "Cumulative hedged PnL", figure_png(fig)
     fig, ax = plt.subplots(figsize=(10, 3.5))
     specs = list(results)
     x = np.arange(len(specs))
@@ -116,7 +116,7 @@ def _figures(market: Market, runs: Mapping[str, np.ndarray], results: Mapping[st
     ax.bar(x + 0.2, [results[s]["lvr_bps_per_day"] for s in specs], 0.4, label="LVR")
     ax.set_xticks(x, specs, rotation=20, fontsize=8), ax.set_ylabel("bps/day"), ax.legend()
     ax.set_title("fees vs LVR")
-    yield "LVR vs fees", _png(fig)
+    yield "LVR vs fees", figure_png(fig)
 
 
 def step_frame(market: Market, runs: Mapping[str, np.ndarray]) -> pd.DataFrame:

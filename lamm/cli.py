@@ -88,7 +88,19 @@ def backtest(
     fee_min_bps: Annotated[float, typer.Option(help="Lowest fee the pool allows, bps.")] = 1.0,
     fee_max_bps: Annotated[float, typer.Option(help="Highest fee the pool allows, bps.")] = 100.0,
     max_fee_change_bps: Annotated[float, typer.Option(help="Largest fee change per step, bps.")] = 25.0,
-    capital: Annotated[float, typer.Option(help="Passive mode: position value in quote units.")] = 10_000.0,
+    capital: Annotated[
+        float | None, typer.Option(help="Passive: position value (default 10,000); portfolio: capital (1,000,000).")
+    ] = None,
+    env: Annotated[
+        str, typer.Option(help="'fee' (pool fee strategies) or 'portfolio' (allocation strategies).")
+    ] = "fee",
+    interval: Annotated[str, typer.Option(help="Portfolio: decision interval (1m, 15m, 1h, 1d).")] = "1h",
+    assets: Annotated[str | None, typer.Option(help="Portfolio: comma-separated asset columns (default all).")] = None,
+    trade_fee_bps: Annotated[float, typer.Option(help="Portfolio: LP fee of the pools it trades in, bps.")] = 30.0,
+    pool_depth: Annotated[
+        float | None, typer.Option(help="Portfolio: numeraire reserve of each pool (default: no price impact).")
+    ] = None,
+    trade_gas: Annotated[float, typer.Option(help="Portfolio: gas per trade, in the numeraire.")] = 0.0,
     synthetic_days: Annotated[int, typer.Option(help="Days of synthetic market when --data synthetic.")] = 3,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 0,
 ) -> None:
@@ -98,11 +110,31 @@ def backtest(
     from envs.simulation import FeeSimConfig
     from strategies.spec import DEFAULT_FEE_SPECS
 
+    if env == "portfolio":
+        _portfolio_backtest(
+            data,
+            start,
+            end,
+            strategy,
+            report,
+            json_path,
+            interval,
+            assets,
+            trade_fee_bps,
+            pool_depth,
+            trade_gas,
+            capital,
+            synthetic_days,
+            seed,
+        )
+        return
+    if env != "fee":
+        raise ValueError(f"--env {env!r}: use 'fee' or 'portfolio'")
     spec = MarketSpec(decimals0, decimals1, quote, venue_fee_bps / 1e4)
     if mode == "passive":
         from backtests.passive_command import run_passive
 
-        run_passive(data, _day(start), _day(end), spec, capital, json_path, report, out)
+        run_passive(data, _day(start), _day(end), spec, capital or 10_000.0, json_path, report, out)
         return
     if mode != "fee":
         raise ValueError(f"--mode {mode!r}: use 'fee' or 'passive'")
@@ -136,6 +168,34 @@ def backtest(
     )
     if result.report:
         out.print(f"report: {result.report}")
+
+
+def _portfolio_backtest(
+    data, start, end, strategy, report, json_path, interval, assets, fee_bps, depth, gas, capital, days, seed
+) -> None:
+    from backtests.portfolio_command import PortfolioRequest, portfolio_table, run_portfolio_backtest
+    from envs.portfolio_execution import ExecutionConfig
+    from strategies.portfolio import DEFAULT_PORTFOLIO_SPECS
+
+    req = PortfolioRequest(
+        data,
+        _day(start),
+        _day(end),
+        list(strategy or DEFAULT_PORTFOLIO_SPECS),
+        ExecutionConfig(fee=fee_bps / 1e4, depth=depth, gas=gas),
+        interval,
+        [a.strip() for a in assets.split(",")] if assets else None,
+        capital or 1_000_000.0,
+        report,
+        json_path,
+        days,
+        seed,
+    )
+    series, metrics, _, seconds, path = run_portfolio_backtest(req)
+    title = f"{len(series.times):,} steps of {interval}, {len(series.assets)} assets, replayed in {seconds:.2f} s"
+    out.print(portfolio_table(metrics, title))
+    if path:
+        out.print(f"report: {path}")
 
 
 @data_app.command(

@@ -1,0 +1,104 @@
+"""Portfolio strategies: target weights per asset (the rest in the numeraire), decided from prices up to now.
+
+Specs: `hold` (buy equal weights once), `mix` (constant equal mix; `mix:every=24` rebalances every 24
+decisions, `mix:band=0.05` when any weight drifts more than 5 points), `momentum` (`momentum:lookback=168,top=3`:
+equal weights in the top assets by trailing return, cash when none rose), `learned:models/NAME`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class PortfolioStrategy:
+    name = "strategy"
+
+    def reset(self, n_assets: int) -> None:
+        self.n = n_assets
+
+    def target(self, t: int, prices: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+        """Target weights at decision t (prices[: t + 1] is all it may read), or None to leave the portfolio."""
+        raise NotImplementedError
+
+
+class BuyAndHold(PortfolioStrategy):
+    def __init__(self):
+        self.name = "hold"
+
+    def target(self, t, prices, weights):
+        return np.full(self.n, 1.0 / self.n) if t == 0 else None
+
+
+class ConstantMix(PortfolioStrategy):
+    def __init__(self, every: int = 1, band: float | None = None):
+        if every < 1 or (band is not None and not 0 < band < 1):
+            raise ValueError("mix: every must be >= 1 and band in (0, 1)")
+        self.every, self.band = every, band
+        self.name = "mix" + (f":band={band:g}" if band else f":every={every}" if every > 1 else "")
+
+    def target(self, t, prices, weights):
+        goal = np.full(self.n, 1.0 / self.n)
+        if t == 0:
+            return goal
+        if self.band is not None:
+            return goal if np.max(np.abs(weights - goal)) > self.band else None
+        return goal if t % self.every == 0 else None
+
+
+class Momentum(PortfolioStrategy):
+    def __init__(self, lookback: int = 168, top: int = 3, every: int = 24):
+        if lookback < 1 or top < 1 or every < 1:
+            raise ValueError("momentum: lookback, top and every must be >= 1")
+        self.lookback, self.top, self.every = lookback, top, every
+        self.name = f"momentum:lookback={lookback},top={top}"
+
+    def target(self, t, prices, weights):
+        if t % self.every or t < self.lookback:
+            return None if t else np.zeros(self.n)
+        past = prices[t] / prices[t - self.lookback] - 1.0
+        picks = [i for i in np.argsort(-past)[: self.top] if past[i] > 0]
+        goal = np.zeros(self.n)
+        goal[picks] = 1.0 / len(picks) if picks else 0.0
+        return goal
+
+
+def _options(text: str) -> dict[str, str]:
+    out = {}
+    for part in filter(None, text.split(",")):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"option {part!r}: write key=value")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def parse_portfolio_strategy(spec: str) -> PortfolioStrategy:
+    kind, _, rest = spec.partition(":")
+    try:
+        if kind == "hold" and not rest:
+            return BuyAndHold()
+        if kind == "mix":
+            o = _options(rest)
+            unknown = set(o) - {"every", "band"}
+            if unknown:
+                raise ValueError(f"unknown option {', '.join(sorted(unknown))}")
+            return ConstantMix(int(o.get("every", 1)), float(o["band"]) if "band" in o else None)
+        if kind == "momentum":
+            o = _options(rest)
+            unknown = set(o) - {"lookback", "top", "every"}
+            if unknown:
+                raise ValueError(f"unknown option {', '.join(sorted(unknown))}")
+            return Momentum(int(o.get("lookback", 168)), int(o.get("top", 3)), int(o.get("every", 24)))
+        if kind == "learned" and rest:
+            from strategies.learned_portfolio import LearnedPortfolio
+
+            return LearnedPortfolio(rest)
+    except ValueError as e:
+        raise ValueError(f"--strategy {spec}: {e}") from None
+    raise ValueError(
+        f"--strategy {spec}: unknown portfolio strategy; use hold, mix[:every=N|band=X], "
+        "momentum[:lookback=N,top=K,every=N] or learned:PATH"
+    )
+
+
+DEFAULT_PORTFOLIO_SPECS = ("hold", "mix:every=24", "mix:band=0.05", "momentum")
