@@ -4,3 +4,5 @@ import gymnasium
 
 if "lamm/DynamicFee-v0" not in gymnasium.registry:
     gymnasium.register(id="lamm/DynamicFee-v0", entry_point="envs.fee_env:DynamicFeeEnv")
+if "lamm/Portfolio-v0" not in gymnasium.registry:
+    gymnasium.register(id="lamm/Portfolio-v0", entry_point="envs.portfolio_env:PortfolioEnv")

@@ -449,6 +449,54 @@ def train_fee(
     out.print(f"model: {job.out}")
 
 
+@train_app.command(
+    "portfolio",
+    epilog="Example: lamm train portfolio --data ../shared/data/binance-1m-usdt/prices.parquet --train-from 2024-05-06 "
+    "--train-to 2024-11-30 --eval-from 2024-12-01 --eval-to 2025-01-31 --seeds 0,1,2 --out models/portfolio",
+)
+@user_errors
+def train_portfolio_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Model folder to write (models/NAME).")],
+    data: Annotated[str, typer.Option(help="Price file (time + one column per asset) or 'synthetic'.")] = "synthetic",
+    train_from: Annotated[str | None, typer.Option(help="First training day.")] = None,
+    train_to: Annotated[str | None, typer.Option(help="Last training day.")] = None,
+    eval_from: Annotated[str | None, typer.Option(help="First evaluation day (after training).")] = None,
+    eval_to: Annotated[str | None, typer.Option(help="Last evaluation day.")] = None,
+    interval: Annotated[str, typer.Option(help="Decision interval.")] = "1h",
+    assets: Annotated[str | None, typer.Option(help="Comma-separated asset columns (default all).")] = None,
+    timesteps: Annotated[int, typer.Option(help="PPO steps per seed.")] = 200_000,
+    seeds: Annotated[str, typer.Option(help="Comma-separated seeds; the median one is shipped.")] = "0",
+    fee_bps: Annotated[float, typer.Option(help="LP fee of the pools traded in, bps.")] = 10.0,
+    depth: Annotated[float | None, typer.Option(help="Numeraire reserve of each pool (default: no impact).")] = None,
+    band: Annotated[float, typer.Option(help="Trade only when a weight is this far from target.")] = 0.02,
+) -> None:
+    """Train a portfolio allocation policy (PPO) and write its artifact and model card."""
+    from agents.portfolio_training import PortfolioTrainConfig, run_portfolio_training
+
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise ValueError(f"--seeds {seeds!r}: give comma-separated integers") from None
+    if timesteps <= 0 or not seed_list:
+        raise ValueError("--timesteps must be positive and --seeds must list at least one seed")
+    cfg = PortfolioTrainConfig(timesteps=timesteps, fee_bps=fee_bps, depth=depth, band=band)
+    card = run_portfolio_training(
+        data,
+        (_day(train_from), _day(train_to)),
+        (_day(eval_from), _day(eval_to)),
+        cfg,
+        out_dir,
+        seed_list,
+        interval,
+        [a.strip() for a in assets.split(",")] if assets else None,
+        log=out.print,
+    )
+    out.print(
+        f"model card: {out_dir / 'card.md'}; Sharpe margin over the best constant mix "
+        f"{card['sharpe_margin_over_best_mix']:+.3f}"
+    )
+
+
 @tune_app.command("fee", epilog="Example: lamm tune fee --data synthetic --trials 8 --timesteps 20000 --backend ray")
 @user_errors
 def tune_fee(
