@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench
 
-$(STAMP): pyproject.toml setup.py envs/_ammcore.c package.json
+$(STAMP): pyproject.toml setup.py envs/_ammcore.c envs/_portfolio.c package.json
 	npm install --no-audit --no-fund --loglevel=error
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

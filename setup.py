@@ -1,4 +1,5 @@
-"""Builds the exact-integer AMM core (envs/_ammcore.c) as a plain shared library loaded through ctypes."""
+"""Builds the C cores as plain shared libraries loaded through ctypes: the exact-integer AMM core
+(envs/_ammcore.c) and the portfolio replay kernel (envs/_portfolio.c)."""
 
 from setuptools import Extension, setup
 
@@ -9,6 +10,12 @@ setup(
             sources=["envs/_ammcore.c"],
             extra_compile_args=["-O3", "-std=c11"],
             py_limited_api=False,
-        )
+        ),
+        Extension(
+            "envs._portfolio",
+            sources=["envs/_portfolio.c"],
+            extra_compile_args=["-O3", "-std=c11"],
+            py_limited_api=False,
+        ),
     ]
 )

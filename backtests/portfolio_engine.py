@@ -39,11 +39,23 @@ class PortfolioRun:
 
 
 def run_portfolio(
-    series: PriceSeries, strategy: PortfolioStrategy, cfg: ExecutionConfig, capital: float = 1_000_000.0
+    series: PriceSeries,
+    strategy: PortfolioStrategy,
+    cfg: ExecutionConfig,
+    capital: float = 1_000_000.0,
+    compiled: bool = True,
 ) -> PortfolioRun:
+    """Replays `strategy`; strategies that decide from prices alone run in the C kernel (compiled=False: the
+    Python loop, the reference the kernel is tested against)."""
     prices = series.prices
     steps, n = prices.shape
     strategy.reset(n)
+    planned = strategy.plan(prices) if compiled else None
+    if planned is not None:
+        from envs.portfolio_kernel import run_kernel
+
+        values, weights, traded, (fees, impact, gas, trades) = run_kernel(prices, planned[0], planned[1], cfg, capital)
+        return PortfolioRun(values, weights, traded, float(fees), float(impact), float(gas), int(trades))
     holdings, cash = np.zeros(n), float(capital)
     values, weights, traded = np.empty(steps), np.empty((steps, n)), np.zeros(steps)
     fees = impact = gas = 0.0

@@ -3,7 +3,8 @@
 Each asset trades against the numeraire in its own pool holding `depth` numeraire and depth / price of the
 asset (depth None: infinitely deep, no price impact). The LP fee is taken from the input, as in Uniswap V2;
 each executed trade also pays `gas` in the numeraire. A rebalance sells first, then buys with what the vault
-holds: buys are scaled down together when the cash does not cover them.
+holds: buys are scaled down together when the cash does not cover them, and a buy takes at most half of a
+pool's asset reserve (beyond that the constant-product price runs away).
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MAX_POOL_SHARE = 0.5  # the largest fraction of a pool's asset reserve one buy may take
+
 
 @dataclass(frozen=True)
 class ExecutionConfig:
     fee: float = 0.003  # LP fee, fraction of the input
     depth: float | None = None  # numeraire reserve of each asset's pool; None: no price impact
     gas: float = 0.0  # numeraire per executed trade
-    min_trade: float = 0.0  # trades worth less than this (numeraire) are skipped
+    min_trade: float = 0.0  # trades worth less than this (or than the gas) are skipped
 
     def __post_init__(self):
         if not 0 <= self.fee < 1:
@@ -58,13 +61,17 @@ def rebalance(holdings: np.ndarray, cash: float, prices: np.ndarray, weights: np
     value = cash + float(holdings @ prices)
     current = holdings * prices
     delta = weights * value - current  # numeraire at mid: + buy, - sell
-    delta[np.abs(delta) < max(cfg.min_trade, 1e-12 * value)] = 0.0
+    delta[np.abs(delta) < max(cfg.min_trade, cfg.gas, 1e-12 * value)] = 0.0  # never a trade worth less than its gas
     units = np.zeros_like(holdings)
     if cfg.depth is None:
         reserve_num = reserve_asset = None
     else:
         reserve_num = np.full_like(prices, cfg.depth)
         reserve_asset = cfg.depth / prices
+    n_trades = int(np.count_nonzero(delta))
+    gas = cfg.gas * n_trades
+    if gas >= value:  # what is left would not even pay for the transactions
+        return Fill(np.zeros_like(holdings), 0.0, 0.0, 0.0, 0.0, 0.0, 0)
     sells = delta < 0
     sold_units = -delta[sells] / prices[sells]
     if reserve_num is None:
@@ -72,14 +79,13 @@ def rebalance(holdings: np.ndarray, cash: float, prices: np.ndarray, weights: np
     else:
         proceeds = amount_out(sold_units, reserve_asset[sells], reserve_num[sells], cfg.fee)
     units[sells] = -sold_units
-    n_trades = int(np.count_nonzero(delta))
-    gas = cfg.gas * n_trades
     available = cash + float(proceeds.sum()) - gas
     buys = delta > 0
     want_units = delta[buys] / prices[buys]
     if reserve_num is None:
         cost = want_units * prices[buys] / (1.0 - cfg.fee)
     else:
+        want_units = np.minimum(want_units, MAX_POOL_SHARE * reserve_asset[buys])
         cost = amount_in_for(want_units, reserve_num[buys], reserve_asset[buys], cfg.fee)
     spend = float(cost.sum())
     if spend > available and spend > 0:

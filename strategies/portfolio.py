@@ -20,6 +20,15 @@ class PortfolioStrategy:
         """Target weights at decision t (prices[: t + 1] is all it may read), or None to leave the portfolio."""
         raise NotImplementedError
 
+    def plan(self, prices: np.ndarray) -> tuple[np.ndarray, float] | None:
+        """All decisions at once when they depend on prices alone: (targets [T, N], NaN rows where `target`
+        gives None; band: from the second row, trade only when a weight is that far off), else None."""
+        return None
+
+
+def _rows(steps: int, n: int) -> np.ndarray:
+    return np.full((steps, n), np.nan)
+
 
 class BuyAndHold(PortfolioStrategy):
     def __init__(self):
@@ -27,6 +36,11 @@ class BuyAndHold(PortfolioStrategy):
 
     def target(self, t, prices, weights):
         return np.full(self.n, 1.0 / self.n) if t == 0 else None
+
+    def plan(self, prices):
+        targets = _rows(*prices.shape)
+        targets[0] = 1.0 / prices.shape[1]
+        return targets, 0.0
 
 
 class ConstantMix(PortfolioStrategy):
@@ -44,6 +58,15 @@ class ConstantMix(PortfolioStrategy):
             return goal if np.max(np.abs(weights - goal)) > self.band else None
         return goal if t % self.every == 0 else None
 
+    def plan(self, prices):
+        steps, n = prices.shape
+        targets = _rows(steps, n)
+        if self.band is not None:
+            targets[:] = 1.0 / n
+            return targets, self.band
+        targets[:: self.every] = 1.0 / n
+        return targets, 0.0
+
 
 class Momentum(PortfolioStrategy):
     def __init__(self, lookback: int = 168, top: int = 3, every: int = 24):
@@ -60,6 +83,15 @@ class Momentum(PortfolioStrategy):
         goal = np.zeros(self.n)
         goal[picks] = 1.0 / len(picks) if picks else 0.0
         return goal
+
+    def plan(self, prices):
+        steps, n = prices.shape
+        targets = _rows(steps, n)
+        targets[0] = 0.0
+        for t in range(self.lookback, steps, self.every):
+            if t % self.every == 0:
+                targets[t] = self.target(t, prices, np.zeros(n))
+        return targets, 0.0
 
 
 def _options(text: str) -> dict[str, str]:
