@@ -206,10 +206,23 @@ def _holding(project, vault, token: str) -> Holding:
 
 def plan_trades(state: VaultState, target: np.ndarray, cfg: ExecutorConfig = ExecutorConfig()):
     """Trades toward `target` (weight per asset, the rest in the numeraire), sells first; returns (trades,
-    skipped_small). Pure: predictions use the reserves in `state`."""
+    skipped_small). Target values are taken of the value left after the plan's predicted costs (a few fixed-
+    point rounds), so that the costs are shared by all positions. Pure: predictions use the reserves in `state`."""
     target = np.asarray(target, dtype=float)
     if target.shape != (len(state.assets),) or np.any(target < 0) or target.sum() > 1 + 1e-9:
         raise ValueError(f"target weights {target} must be {len(state.assets)} non-negative weights summing to <= 1")
+    after = state.total
+    for _ in range(3):
+        trades, skipped = _plan(state, target, cfg, after)
+        after = state.total - sum(t.predicted_cost for t in trades)
+    turnover = state.turnover_used
+    for trade in trades:
+        turnover += _precheck(state, trade, turnover)
+    return trades, skipped
+
+
+def _plan(state: VaultState, target: np.ndarray, cfg: ExecutorConfig, after: int):
+    """One planning round, target values taken of `after`."""
     total = state.total
     floor = max(cfg.min_trade, int(total * cfg.min_trade_bps / BPS))
     num = state.numeraire.token
@@ -217,7 +230,7 @@ def plan_trades(state: VaultState, target: np.ndarray, cfg: ExecutorConfig = Exe
     skipped: dict[str, int] = {}
     buys: list[tuple[Holding, int]] = []
     for asset, weight in zip(state.assets, target, strict=True):
-        delta = int(weight * total) - asset.value()
+        delta = int(weight * after) - asset.value()
         if delta == 0 or abs(delta) < floor:
             if delta:
                 skipped[asset.symbol] = delta
@@ -230,6 +243,8 @@ def plan_trades(state: VaultState, target: np.ndarray, cfg: ExecutorConfig = Exe
             if weight == 0
             else min(asset.balance, -delta * asset.reserve_token // asset.reserve_numeraire)
         )
+        if amount == 0:
+            continue
         out = get_amount_out(amount, asset.reserve_token, asset.reserve_numeraire)
         trades.append(_trade(len(trades), "sell", asset, asset.token, num, amount, out, asset.value(amount), cfg))
     sells = [t.index for t in trades]
@@ -251,9 +266,6 @@ def plan_trades(state: VaultState, target: np.ndarray, cfg: ExecutorConfig = Exe
         if sum(spend) > state.numeraire.balance:
             trade.depends_on = list(sells)  # paid partly with the sells' proceeds
         trades.append(trade)
-    turnover = state.turnover_used
-    for trade in trades:
-        turnover += _precheck(state, trade, turnover)
     return trades, skipped
 
 
@@ -311,14 +323,8 @@ class PortfolioExecutor:
         router: str = UNISWAP_V2_ROUTER02,
         log: Callable[[str], None] = print,
     ):
-        self.ape, self.project, self.account, self.strategy, self.cfg, self.log = (
-            ape,
-            project,
-            account,
-            strategy,
-            cfg,
-            log,
-        )
+        self.ape, self.project, self.account, self.log = ape, project, account, log
+        self.strategy, self.cfg = strategy, cfg
         self.vault = project.AgentVault.at(vault)
         self.router = router
         if not self.vault.router_allowed(router):
@@ -391,6 +397,9 @@ class PortfolioExecutor:
             asset = assets[trade.symbol]
             if trade.side == "buy":
                 held = numeraire.balanceOf(self.vault)
+                if held == 0:
+                    trade.status, trade.reason = "skipped", "the vault holds no numeraire"
+                    continue
                 if held < trade.amount_in:  # the sells realised less than predicted
                     trade.amount_in = held
                     trade.predicted_out = get_amount_out(held, asset.reserve_numeraire, asset.reserve_token)
@@ -413,6 +422,7 @@ class PortfolioExecutor:
                 )
             except ContractLogicError as exc:
                 trade.status, trade.reason = "reverted", trade.reason + str(exc)
+                trade.tx_hash, trade.gas_used = _mined(self.ape, exc)
                 self.log(f"trade {trade.index} ({trade.side} {trade.symbol}) reverted: {exc}")
                 continue
             except Exception as exc:  # noqa: BLE001 - lost node etc.: the state is unknown, stop sending
@@ -443,6 +453,24 @@ class PortfolioExecutor:
             if every is None or (steps is not None and len(done) >= steps):
                 return done
             time.sleep(every)
+
+
+def _mined(ape, exc) -> tuple[str | None, int | None]:
+    """Hash and gas of a reverted transaction that was mined (on local nodes Ape sends without estimating gas
+    first): the latest block's transaction with its sender and nonce; (None, None) when it was never sent."""
+    txn = getattr(exc, "txn", None)
+    sender, nonce = getattr(txn, "sender", None), getattr(txn, "nonce", None)
+    if sender is None or nonce is None:
+        return None, None
+    try:
+        web3 = ape.chain.provider.web3
+        for tx in web3.eth.get_block("latest", full_transactions=True)["transactions"]:
+            if tx["from"] == sender and tx["nonce"] == nonce:
+                receipt = web3.eth.get_transaction_receipt(tx["hash"])
+                return "0x" + bytes(tx["hash"]).hex().removeprefix("0x"), int(receipt["gasUsed"])
+    except Exception:  # noqa: BLE001 - the outcome is recorded; its hash is a nicety
+        pass
+    return None, None
 
 
 def _planned_weights(state: VaultState, trades: list[PlannedTrade]) -> dict[str, float]:

@@ -637,5 +637,7 @@ def demo(
     run_demo(out_dir, days, seed, train_steps, out, err, chain)
 
 
+import lamm.portfolio_commands  # noqa: E402,F401  (registers deploy vault / agent portfolio)
+
 if __name__ == "__main__":
     app()

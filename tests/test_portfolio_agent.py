@@ -1,0 +1,342 @@
+"""The portfolio agent on the offline mainnet stand-in, forked through Ape's ethereum:mainnet-fork.
+
+The vault's numeraire is WETH and it may hold USDC, USDT and WBTC: the snapshot has a V2 pair of each with WETH
+(there is no USDC/WBTC pair), so every trade nets through WETH. Reference prices come from the V3 pools for
+USDC (0.05%) and WBTC (0.3%) and from the V2 pair for USDT (no V3 pool). The stand-in tokens are minted by
+test account 0, which built the snapshot (StandInToken's minter).
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from chain import FAR, MAX_UINT
+
+from agents.chain import connect
+from agents.local_node import start_anvil
+from agents.portfolio_executor import ExecutorConfig, PortfolioExecutor, get_amount_out, read_state
+from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02, build_snapshot
+from agents.vault import deploy_vault, deposit, refresh_reference_prices, uniswap
+from envs.portfolio_execution import amount_out
+from strategies.portfolio import parse_portfolio_strategy
+
+SLIPPAGE_BPS, TURNOVER_BPS, PERIOD, PRICE_AGE = 100, 20_000, 86_400, 3_600
+FUNDS = 30_000 * 10**6  # the vault starts with 30,000 USDC (12 WETH at 2,500)
+WEIGHT_TOLERANCE = 0.01  # a constant mix lands within 1 percentage point of equal weights
+SYMBOLS = ("USDC", "USDT", "WBTC", "WETH")
+
+
+@pytest.fixture(scope="module")
+def forked(tmp_path_factory):
+    state = tmp_path_factory.mktemp("snapshot") / "mainnet.json"
+    build_snapshot(state)
+    upstream = start_anvil(state=state, chain_id=1)
+    previous = os.environ.get("ETH_RPC_URL")
+    os.environ["ETH_RPC_URL"] = upstream.url
+    try:
+        with connect("ethereum:mainnet-fork:foundry") as (ape, project):
+            owner, agent, stranger, trader = ape.accounts.test_accounts[:4]
+            tokens = {s: project.StandInToken.at(TOKENS[s][0]) for s in SYMBOLS}
+            record = deploy_vault(
+                ape,
+                project,
+                owner,
+                agent.address,
+                tokens["WETH"].address,
+                [tokens[s].address for s in ("USDC", "USDT", "WBTC")],
+                [UNISWAP_V2_ROUTER02],
+                SLIPPAGE_BPS,
+                TURNOVER_BPS,
+                PERIOD,
+                PRICE_AGE,
+            )
+            prices = refresh_reference_prices(project, record.vault, owner)
+            tokens["USDC"].mint(owner, FUNDS, sender=owner)
+            deposit(project, record.vault, owner, tokens["USDC"].address, FUNDS)
+            yield {
+                "ape": ape,
+                "project": project,
+                "vault": project.AgentVault.at(record.vault),
+                "record": record,
+                "prices": prices,
+                "router": uniswap("router").at(UNISWAP_V2_ROUTER02),
+                "owner": owner,
+                "agent": agent,
+                "stranger": stranger,
+                "trader": trader,
+                "fork_url": ape.chain.provider.uri,  # the forked node the subprocesses attach to
+                **tokens,
+            }
+    finally:
+        upstream.stop()
+        if previous is None:
+            os.environ.pop("ETH_RPC_URL", None)
+        else:
+            os.environ["ETH_RPC_URL"] = previous
+
+
+@pytest.fixture
+def e(forked):
+    snapshot = forked["ape"].chain.snapshot()
+    yield forked
+    forked["ape"].chain.restore(snapshot)
+
+
+def balances(e, who=None) -> dict[str, int]:
+    return {s: e[s].balanceOf(who or e["vault"]) for s in SYMBOLS}
+
+
+def executor(e, spec="mix", account="agent", **cfg) -> PortfolioExecutor:
+    strategy = parse_portfolio_strategy(spec)
+    return PortfolioExecutor(e["ape"], e["project"], e["vault"].address, e[account], strategy, ExecutorConfig(**cfg))
+
+
+def lamm(*args: str) -> subprocess.CompletedProcess:
+    """The CLI in a subprocess; ETH_RPC_URL (the upstream snapshot node) comes from the environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "lamm.cli", *args], capture_output=True, text=True, timeout=300, env=dict(os.environ)
+    )
+
+
+def test_reference_prices_come_from_v3_where_it_has_a_pool_else_v2(forked):
+    sources = {p["token"]: p["source"] for p in forked["prices"]}
+    assert sources == {TOKENS["USDC"][0]: "v3:500", TOKENS["USDT"][0]: "v2", TOKENS["WBTC"][0]: "v3:3000"}
+    vault = forked["vault"]
+    # numeraire raw (WETH wei) per 1e18 raw units: 1/2,500 WETH per USDC and USDT, 40 WETH per WBTC
+    assert vault.price_wad(TOKENS["USDC"][0]) == vault.price_wad(TOKENS["USDT"][0]) == 4 * 10**26
+    assert abs(vault.price_wad(TOKENS["WBTC"][0]) / (40 * 10**28) - 1) < 1e-12
+
+
+def test_constant_mix_from_all_usdc_reaches_equal_weights_with_exact_predictions(e):
+    before_state = read_state(e["project"], e["vault"])
+    assert balances(e) == {"USDC": FUNDS, "USDT": 0, "WBTC": 0, "WETH": 0}
+    report = executor(e).step()
+
+    # Sell USDC for WETH first, then buy USDT and WBTC with the proceeds (scaled to what the sells bring).
+    assert [(t.side, t.symbol) for t in report.trades] == [("sell", "USDC"), ("buy", "USDT"), ("buy", "WBTC")]
+    assert all(t.status == "done" for t in report.trades), [t.reason for t in report.trades]
+    reserves = {a.symbol: (a.reserve_token, a.reserve_numeraire) for a in before_state.assets}
+    for t in report.trades:
+        r_token, r_num = reserves[t.symbol]
+        r_in, r_out = (r_token, r_num) if t.side == "sell" else (r_num, r_token)
+        # V2's integer getAmountOut, which the float math of the backtest's execution model approximates
+        assert t.predicted_out == get_amount_out(t.amount_in, r_in, r_out)
+        assert abs(amount_out(float(t.amount_in), float(r_in), float(r_out), 0.003) - t.predicted_out) <= 1
+        # Each pair is traded once and nobody else trades: the realised output is exactly the prediction.
+        assert t.realised_out == t.predicted_out and t.realised_cost == t.predicted_cost
+        assert 0 < t.predicted_cost < t.mid_value * 45 // 10_000  # 0.3% fee + small impact
+        assert t.gas_used > 0 and t.tx_hash
+    after = balances(e)
+    sell, buy_usdt, buy_wbtc = report.trades
+    assert after["USDC"] == FUNDS - sell.amount_in
+    assert (after["USDT"], after["WBTC"]) == (buy_usdt.realised_out, buy_wbtc.realised_out)
+    assert after["WETH"] == sell.realised_out - buy_usdt.amount_in - buy_wbtc.amount_in >= 0
+    assert report.realised_cost == report.predicted_cost_done == report.predicted_cost
+    for symbol in ("USDC", "USDT", "WBTC"):
+        assert abs(report.weights_after[symbol] - 1 / 3) < WEIGHT_TOLERANCE, report.weights_after
+    assert report.weights_after["WETH"] < 1e-6
+    assert report.weights_before == {"USDC": 1.0, "USDT": 0.0, "WBTC": 0.0, "WETH": 0.0}
+    print(
+        "\nrealised vs predicted: "
+        + "; ".join(
+            f"{t.side} {t.symbol}: out {t.realised_out} vs {t.predicted_out}, cost {t.realised_cost} vs "
+            f"{t.predicted_cost} wei ({t.realised_cost / t.mid_value * 1e4:.1f} bps), gas {t.gas_used}"
+            for t in report.trades
+        )
+        + f"; weights after {', '.join(f'{k} {v:.4f}' for k, v in report.weights_after.items())}"
+    )
+    # A second run finds nothing worth trading (every delta is under the 10 bps minimum).
+    assert executor(e).step().trades == []
+
+
+def test_dry_run_through_the_cli_sends_nothing_and_prints_the_plan(e, tmp_path):
+    ape, agent = e["ape"], e["agent"]
+    nonce, held, height = agent.nonce, balances(e), ape.chain.blocks.head.number
+    res = lamm(
+        "agent",
+        "portfolio",
+        "--network",
+        "ethereum:mainnet-fork",
+        "--rpc",
+        e["fork_url"],
+        "--vault",
+        e["vault"].address,
+        "--strategy",
+        "mix",
+        "--account",
+        "test:1",
+        "--dry-run",
+        "--once",
+        "--json",
+        str(tmp_path / "plan.json"),
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    (plan,) = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["dry_run"] and [t["status"] for t in plan["trades"]] == ["planned"] * 3
+    text = res.stdout
+    assert "dry run: nothing sent" in text and "weights before:  USDC 100.00%" in text
+    assert re.search(r"#0 sell USDC: 20,0\d\d\.?\d* USDC -> predicted 7\.9\d+ WETH .*: planned", text), text
+    assert re.search(r"#1 buy USDT: 3\.9\d+ WETH -> predicted 9,9\d\d\.?\d* USDT .*: planned", text), text
+    assert re.search(r"#2 buy WBTC: 3\.9\d+ WETH -> predicted 0\.09\d+ WBTC .*: planned", text), text
+    assert "target:          USDC 33.33%, USDT 33.33%, WBTC 33.33%, WETH 0.00%" in text
+    assert e["fork_url"] not in res.stdout + res.stderr and os.environ["ETH_RPC_URL"] not in res.stdout + res.stderr
+    assert agent.nonce == nonce and balances(e) == held and ape.chain.blocks.head.number == height
+
+
+def _front_run(e, sold: str, bought: str, amount: int):
+    """Another account swaps `amount` of `sold` for `bought` in their V2 pair just before the agent's trade."""
+    token, trader = e[sold], e["trader"]
+    token.mint(trader, amount, sender=e["owner"])
+    token.approve(e["router"], MAX_UINT, sender=trader)
+    e["router"].swapExactTokensForTokens(amount, 0, [token, e[bought]], trader, FAR, sender=trader)
+
+
+@pytest.mark.parametrize(
+    "tolerance_bps, reason",
+    [
+        # min_out at 0.5% under the prediction: the router's own check fails inside the vault's swap call first
+        (50, "SwapFailed"),
+        # min_out at 5% under: the router fills at ~4% worse, then the vault's 1% bound at reference prices refuses
+        (500, "SlippageExceeded"),
+    ],
+)
+def test_a_pair_moved_in_front_of_the_agent_reverts_its_trade_and_nothing_else_is_sent(e, tolerance_bps, reason):
+    vault = e["vault"]
+    held, used, nonce = balances(e), vault.turnover_used(), e["agent"].nonce
+
+    def hook(trade):
+        if trade.index == 0:
+            _front_run(e, "USDC", "WETH", 400_000 * 10**6)  # WETH ~3.2% dearer in the WETH/USDC pair
+
+    report = executor(e, tolerance_bps=tolerance_bps).step(before_trade=hook)
+    sell, *buys = report.trades
+    assert sell.status == "reverted" and sell.reason == reason and sell.realised_out is None
+    assert all(t.status == "skipped" and "trade 0" in t.reason for t in buys)  # they needed its WETH
+    assert balances(e) == held and vault.turnover_used() == used
+    print(f"\nfront-run, tolerance {tolerance_bps} bps: {sell.reason}, tx {sell.tx_hash}, gas {sell.gas_used}")
+    if sell.tx_hash:  # mined and reverted (Ape sends without estimating gas on local nodes): one nonce used
+        assert e["agent"].nonce == nonce + 1 and e["ape"].chain.get_receipt(sell.tx_hash).failed
+    else:
+        assert e["agent"].nonce == nonce
+    assert e["USDC"].allowance(vault, e["router"]) == 0
+    assert report.weights_after == report.weights_before and report.realised_cost == 0
+
+
+def test_a_reverted_buy_leaves_the_independent_trades_going(e):
+    """From an all-WETH vault every buy is paid from the WETH already held: one reverting stops no other."""
+    vault, owner = e["vault"], e["owner"]
+    vault.withdraw_all(e["USDC"], owner, sender=owner)
+    e["WETH"].mint(vault, 12 * 10**18, sender=owner)
+
+    def hook(trade):
+        if trade.symbol == "USDT":
+            _front_run(e, "WETH", "USDT", 160 * 10**18)  # WETH ~4% cheaper in USDT: the buy yields less
+
+    report = executor(e).step(before_trade=hook)
+    status = {t.symbol: (t.status, t.reason, t.depends_on) for t in report.trades}
+    assert status["USDT"] == ("reverted", "SwapFailed", [])
+    assert status["USDC"][0] == status["WBTC"][0] == "done"
+    assert balances(e)["USDT"] == 0 and report.weights_after["WETH"] > 0.3  # the USDT third stays in WETH
+
+
+def test_only_the_agent_trades_through_the_vault(e):
+    vault, router, usdc, weth = e["vault"], e["router"], e["USDC"], e["WETH"]
+    held = balances(e)
+    for who in ("stranger", "owner"):
+        with e["ape"].reverts("NotAgent"):
+            vault.swap_v2(router, usdc, weth, 10**6, 0, FAR, sender=e[who])
+    nonce = e["stranger"].nonce
+    with pytest.raises(ValueError, match="NotAgent"):
+        executor(e, account="stranger").step()
+    assert e["stranger"].nonce == nonce and balances(e) == held
+    assert executor(e, account="stranger").step(dry_run=True).trades  # planning needs no rights
+
+
+def test_stale_reference_prices_are_reported_and_refreshed_by_the_owner(e):
+    ape, vault = e["ape"], e["vault"]
+    ape.chain.mine(deltatime=PRICE_AGE + 60)
+    held, nonce = balances(e), e["agent"].nonce
+    report = executor(e).step()
+    assert report.trades and all(t.status in ("refused", "skipped") for t in report.trades)
+    assert report.trades[0].reason.startswith("StalePrice: the vault's reference price of USDC is")
+    assert balances(e) == held and e["agent"].nonce == nonce
+    with pytest.raises(ValueError, match="not the vault's owner"):
+        refresh_reference_prices(e["project"], vault, e["agent"])
+    refresh_reference_prices(e["project"], vault, e["owner"])
+    assert all(t.status == "done" for t in executor(e).step().trades)
+
+
+def test_the_cli_reports_stale_prices_and_only_the_owner_refreshes_them(e):
+    e["ape"].chain.mine(deltatime=PRICE_AGE + 60)
+    args = ("agent", "portfolio", "--network", "ethereum:mainnet-fork", "--rpc", e["fork_url"])
+    args += ("--vault", e["vault"].address, "--strategy", "mix", "--account", "test:1", "--once")
+    nonce, held = e["agent"].nonce, balances(e)
+    res = lamm(*args)
+    assert res.returncode == 1, res.stderr[-2000:]
+    assert res.stdout.count("refused: StalePrice: the vault's reference price of") == 3
+    assert "the owner must refresh it" in res.stdout and "0 of 3 trades done" in res.stdout
+    res = lamm(*args, "--refresh-prices")
+    assert res.returncode == 2 and "is not the vault's owner" in res.stderr
+    assert e["agent"].nonce == nonce and balances(e) == held
+
+
+def test_lamm_deploy_vault_writes_a_usable_record(e, tmp_path):
+    ape, project, owner = e["ape"], e["project"], e["owner"]
+    e["USDC"].mint(owner, 5_000 * 10**6, sender=owner)
+    path = tmp_path / "vault.json"
+    res = lamm(
+        "deploy",
+        "vault",
+        "--network",
+        "ethereum:mainnet-fork",
+        "--rpc",
+        e["fork_url"],
+        "--account",
+        "test:0",
+        "--agent",
+        "test:1",
+        "--numeraire",
+        "WETH",
+        "--token",
+        "USDC",
+        "--token",
+        "USDT",
+        "--token",
+        "WBTC",
+        "--max-slippage-bps",
+        "150",
+        "--deposit",
+        "USDC=5000",
+        "--out",
+        str(path),
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    record = json.loads(path.read_text())
+    assert record["chain_id"] == 1 and record["network"] == "ethereum:mainnet-fork"
+    assert record["owner"] == owner.address and record["agent"] == e["agent"].address
+    assert record["numeraire"] == TOKENS["WETH"][0] and record["routers"] == [UNISWAP_V2_ROUTER02]
+    assert record["tokens"] == [TOKENS[s][0] for s in ("USDC", "USDT", "WBTC")]
+    assert record["limits"] == {
+        "max_slippage_bps": 150,
+        "turnover_cap_bps": 20_000,
+        "period": 86_400,
+        "price_max_age": 3_600,
+    }
+    assert record["deposits"] == {TOKENS["USDC"][0]: 5_000 * 10**6}
+    assert [p["source"] for p in record["reference_prices"]] == ["v3:500", "v2", "v3:3000"]
+    assert {"deploy", f"deposit:{TOKENS['USDC'][0]}"} <= set(record["transactions"])
+    vault = project.AgentVault.at(record["vault"])
+    assert vault.owner() == owner.address and vault.agent() == e["agent"].address and vault.max_slippage_bps() == 150
+    assert vault.router_allowed(UNISWAP_V2_ROUTER02) and vault.token_count() == 4
+    assert e["USDC"].balanceOf(vault) == 5_000 * 10**6
+    assert ape.chain.get_receipt(record["transactions"]["deploy"]).block_number == record["block"]
+    # Usable: the agent rebalances the new vault straight away.
+    strategy = parse_portfolio_strategy("mix")
+    report = PortfolioExecutor(ape, project, record["vault"], e["agent"], strategy).step()
+    assert report.trades and all(t.status == "done" for t in report.trades)
+    weights = np.array([report.weights_after[s] for s in ("USDC", "USDT", "WBTC")])
+    assert np.all(np.abs(weights - 1 / 3) < WEIGHT_TOLERANCE)
