@@ -61,7 +61,7 @@ class ZkModel:
     def load(cls, folder: Path) -> ZkModel:
         manifest = Path(folder) / cls.MANIFEST
         if not manifest.is_file():
-            raise ZkBuildError(f"{manifest} not found: build it with `lamm model register` or agents.zk.build")
+            raise ZkBuildError(f"{manifest} not found: build it with `lamm model register`")
         values = json.loads(manifest.read_text())
         return cls(folder=Path(folder), **{k: v for k, v in values.items() if k != "folder"})
 
