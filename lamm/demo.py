@@ -4,7 +4,8 @@
 2. backtest: the baselines, the freshly trained policy and the shipped default policy on another synthetic
    market (seed S+1, never seen in training), with the report;
 3. chain: the DynamicFeePool on a local anvil, synthetic swaps replayed through it and fetched back;
-4. verified fee: the shipped policy registered at a FeeController, and a fee update proved in zero knowledge.
+4. verified fee: the shipped policy registered at a FeeController, and a fee update proved in zero knowledge;
+5. portfolio: an AgentVault on a fork of the project's mainnet snapshot and one constant-mix rebalance.
 """
 
 from __future__ import annotations
@@ -74,3 +75,7 @@ def run_demo(
 
             out.rule("[bold]4. verified fee[/bold]: the shipped policy proves its fee update on-chain")
             run_verified_stage(out, SHIPPED_MODEL, seed=seed)
+        from lamm.demo_portfolio import run_portfolio_stage
+
+        out.rule("[bold]5. portfolio[/bold]: a vault on the forked mainnet snapshot, one rebalance by the agent")
+        run_portfolio_stage(out)
