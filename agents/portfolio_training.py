@@ -24,7 +24,7 @@ from agents.artifact import sha256
 from backtests.portfolio_engine import portfolio_metrics, run_portfolio
 from envs.portfolio_env import PortfolioEnv
 from envs.portfolio_execution import ExecutionConfig
-from envs.portfolio_features import ACTION_TEMPERATURE, observation_size
+from envs.portfolio_features import ACTION_TEMPERATURE, WEIGHT_FLOOR, observation_size
 from envs.price_series import PriceSeries
 from strategies.portfolio import parse_portfolio_strategy
 
@@ -73,7 +73,8 @@ def _make(series: PriceSeries, cfg: PortfolioTrainConfig, episode_steps: int, se
 
 
 class DeterministicWeights(nn.Module):
-    """observation -> asset weights: the PPO actor's mean, clipped, through the environment's softmax."""
+    """observation -> target asset weights: the PPO actor's mean, clipped, tilting the current weights (the
+    observation's last N + 1 entries) exactly as envs.portfolio_features.weights_from_action does."""
 
     def __init__(self, model: PPO, n_assets: int):
         super().__init__()
@@ -81,7 +82,8 @@ class DeterministicWeights(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         a = torch.clamp(self.head(self.latent(obs)), -1.0, 1.0)
-        return torch.softmax(ACTION_TEMPERATURE * a, dim=-1)[..., : self.n]
+        current = torch.clamp(obs[..., -(self.n + 1) :], min=0.0)
+        return torch.softmax(torch.log(current + WEIGHT_FLOOR) + ACTION_TEMPERATURE * a, dim=-1)[..., : self.n]
 
 
 def export_weights_onnx(model: PPO, n_assets: int, path: Path) -> Path:

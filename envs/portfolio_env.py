@@ -1,6 +1,6 @@
 """`PortfolioEnv` (`lamm/Portfolio-v0`): allocate across N assets and a numeraire over replayed prices.
 
-Each step the agent sets target weights (envs.portfolio_features.weights_from_action); the portfolio trades
+Each step the agent tilts its current weights (envs.portfolio_features.weights_from_action); the portfolio trades
 toward them at this step's prices through constant-product pools (envs.portfolio_execution: LP fee, price
 impact at the configured depth, gas), but only when some weight is more than `band` away from its target;
 then prices move to the next step. Reward = log of the portfolio's value change over the step, net of every
@@ -13,7 +13,7 @@ import gymnasium as gym
 import numpy as np
 
 from envs.portfolio_execution import ExecutionConfig, rebalance
-from envs.portfolio_features import observation_size, portfolio_observation, weights_from_action
+from envs.portfolio_features import observation_size, observe, price_features, weights_from_action
 from envs.price_series import PriceSeries, synthetic_prices
 
 
@@ -39,6 +39,8 @@ class PortfolioEnv(gym.Env):
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n + 1,), dtype=np.float32)
         size = observation_size(self.n)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(size,), dtype=np.float32)
+        # the price part of every observation, computed once (each row reads prices up to its own step only)
+        self._features = np.stack([price_features(self.series.prices, t) for t in range(n_steps)])
         self._t = None
 
     def _weights(self) -> np.ndarray:
@@ -54,7 +56,7 @@ class PortfolioEnv(gym.Env):
             self._t = int(self.np_random.integers(0, last - self.episode_steps + 1))
         self._end = last if self.episode_steps is None else self._t + self.episode_steps
         self._holdings, self._cash = np.zeros(self.n), float(self.capital)
-        return portfolio_observation(self.series.prices, self._t, self._weights()), {"step": self._t}
+        return observe(self._features[self._t], self._weights()), {"step": self._t}
 
     def step(self, action):
         if self._t is None:
@@ -62,9 +64,10 @@ class PortfolioEnv(gym.Env):
         prices = self.series.prices
         p = prices[self._t]
         value = self._cash + float(self._holdings @ p)
-        target = weights_from_action(action)
+        weights = self._weights()
+        target = weights_from_action(action, weights)
         cost = traded = 0.0
-        if np.max(np.abs(self._weights() - target)) > self.band:
+        if np.max(np.abs(weights - target)) > self.band:
             fill = rebalance(self._holdings, self._cash, p, target, self.execution)
             self._holdings = self._holdings + fill.units
             self._cash += fill.cash_delta
@@ -72,6 +75,6 @@ class PortfolioEnv(gym.Env):
         self._t += 1
         new_value = self._cash + float(self._holdings @ prices[self._t])
         reward = float(np.log(new_value / value))
-        obs = portfolio_observation(prices, self._t, self._weights())
+        obs = observe(self._features[self._t], self._weights())
         info = {"value": new_value, "cost": cost, "traded": traded}
         return obs, reward, False, self._t >= self._end, info
