@@ -53,3 +53,20 @@ def load_account(ape, spec: str):
         return ape.accounts.load(spec)
     except Exception:
         raise ValueError(f"--account {spec!r}: no such keystore alias (see `ape accounts list`)") from None
+
+
+@contextmanager
+def upstream_rpc(url: str):
+    """ETH_RPC_URL is `url` inside the block (the upstream a mainnet fork reads, e.g. the project's snapshot
+    served by anvil), and what it was before afterwards."""
+    import os
+
+    previous = os.environ.get("ETH_RPC_URL")
+    os.environ["ETH_RPC_URL"] = url
+    try:
+        yield url
+    finally:
+        if previous is None:
+            os.environ.pop("ETH_RPC_URL", None)
+        else:
+            os.environ["ETH_RPC_URL"] = previous

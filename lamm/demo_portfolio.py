@@ -3,7 +3,6 @@ ethereum:mainnet-fork as a user forks mainnet, and one constant-mix rebalance ex
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -15,7 +14,7 @@ FUNDS_USDC = 30_000
 def run_portfolio_stage(out: Console) -> None:
     from ape.logging import logger
 
-    from agents.chain import connect
+    from agents.chain import connect, upstream_rpc
     from agents.local_node import start_anvil
     from agents.portfolio_executor import PortfolioExecutor, format_report
     from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02, build_snapshot
@@ -26,11 +25,9 @@ def run_portfolio_stage(out: Console) -> None:
     with tempfile.TemporaryDirectory(prefix="lamm-demo-") as tmp:
         state = Path(tmp) / "mainnet.json"
         build_snapshot(state)
-        upstream = start_anvil(state=state, chain_id=1)
-        previous = os.environ.get("ETH_RPC_URL")
-        os.environ["ETH_RPC_URL"] = upstream.url  # the snapshot stands in for mainnet
-        try:
-            with connect("ethereum:mainnet-fork:foundry") as (ape, project):
+        node = start_anvil(state=state, chain_id=1)
+        try:  # the snapshot stands in for mainnet
+            with upstream_rpc(node.url), connect("ethereum:mainnet-fork:foundry") as (ape, project):
                 owner, agent = ape.accounts.test_accounts[:2]
                 weth, usdc = TOKENS["WETH"][0], TOKENS["USDC"][0]
                 assets = [TOKENS[s][0] for s in ("USDC", "USDT", "WBTC")]
@@ -61,8 +58,4 @@ def run_portfolio_stage(out: Console) -> None:
                 report = executor.step()
                 out.print(format_report(report), soft_wrap=True, markup=False, highlight=False)
         finally:
-            upstream.stop()
-            if previous is None:
-                os.environ.pop("ETH_RPC_URL", None)
-            else:
-                os.environ["ETH_RPC_URL"] = previous
+            node.stop()

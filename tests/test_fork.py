@@ -1,6 +1,5 @@
 """The offline mainnet stand-in, forked through Ape's ethereum:mainnet-fork exactly as a user forks mainnet."""
 
-import os
 import subprocess
 import sys
 
@@ -8,7 +7,7 @@ import pytest
 from chain import FAR
 
 from agents.artifacts_npm import UNISWAP_V2_PERIPHERY, UNISWAP_V3_CORE, npm_contract
-from agents.chain import connect
+from agents.chain import connect, upstream_rpc
 from agents.deploy import deploy_pool
 from agents.local_node import rpc, start_anvil
 from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02
@@ -25,18 +24,12 @@ def forked(tmp_path_factory):
         timeout=300,
     )
     assert res.returncode == 0, res.stderr[-2000:]
-    upstream = start_anvil(state=state, chain_id=1)
-    previous = os.environ.get("ETH_RPC_URL")
-    os.environ["ETH_RPC_URL"] = upstream.url
+    node = start_anvil(state=state, chain_id=1)
     try:
-        with connect("ethereum:mainnet-fork:foundry") as (ape, project):
-            yield ape, project, upstream
+        with upstream_rpc(node.url), connect("ethereum:mainnet-fork:foundry") as (ape, project):
+            yield ape, project, node
     finally:
-        upstream.stop()
-        if previous is None:
-            os.environ.pop("ETH_RPC_URL", None)
-        else:
-            os.environ["ETH_RPC_URL"] = previous
+        node.stop()
 
 
 def test_snapshot_has_mainnet_tokens_and_uniswap_at_canonical_addresses(forked):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from chain import FAR, MAX_UINT
 
-from agents.chain import connect
+from agents.chain import connect, upstream_rpc
 from agents.local_node import start_anvil
 from agents.portfolio_executor import ExecutorConfig, PortfolioExecutor, get_amount_out, read_state
 from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02, build_snapshot
@@ -34,11 +34,9 @@ SYMBOLS = ("USDC", "USDT", "WBTC", "WETH")
 def forked(tmp_path_factory):
     state = tmp_path_factory.mktemp("snapshot") / "mainnet.json"
     build_snapshot(state)
-    upstream = start_anvil(state=state, chain_id=1)
-    previous = os.environ.get("ETH_RPC_URL")
-    os.environ["ETH_RPC_URL"] = upstream.url
+    node = start_anvil(state=state, chain_id=1)
     try:
-        with connect("ethereum:mainnet-fork:foundry") as (ape, project):
+        with upstream_rpc(node.url), connect("ethereum:mainnet-fork:foundry") as (ape, project):
             owner, agent, stranger, trader = ape.accounts.test_accounts[:4]
             tokens = {s: project.StandInToken.at(TOKENS[s][0]) for s in SYMBOLS}
             record = deploy_vault(
@@ -72,11 +70,7 @@ def forked(tmp_path_factory):
                 **tokens,
             }
     finally:
-        upstream.stop()
-        if previous is None:
-            os.environ.pop("ETH_RPC_URL", None)
-        else:
-            os.environ["ETH_RPC_URL"] = previous
+        node.stop()
 
 
 @pytest.fixture
