@@ -1,6 +1,7 @@
 """`PortfolioEnv` (`lamm/Portfolio-v0`): allocate across N assets and a numeraire over replayed prices.
 
-Each step the agent tilts its current weights (envs.portfolio_features.weights_from_action); the portfolio trades
+The portfolio starts invested in equal weights (like buy-and-hold and the constant mixes); each step the
+agent tilts its current weights (envs.portfolio_features.weights_from_action); the portfolio trades
 toward them at this step's prices through constant-product pools (envs.portfolio_execution: LP fee, price
 impact at the configured depth, gas), but only when some weight is more than `band` away from its target;
 then prices move to the next step. Reward = log of the portfolio's value change over the step, net of every
@@ -31,8 +32,8 @@ class PortfolioEnv(gym.Env):
         self.series = series if series is not None else synthetic_prices()
         self.execution = execution or ExecutionConfig()
         n_steps, self.n = self.series.prices.shape
-        if episode_steps is not None and not 0 < episode_steps < n_steps:
-            raise ValueError(f"episode_steps must be in [1, {n_steps - 1}]")
+        if episode_steps is not None and not 1 < episode_steps < n_steps:
+            raise ValueError(f"episode_steps must be in [2, {n_steps - 1}]")
         if not 0 <= band < 1:
             raise ValueError(f"band {band} must be in [0, 1)")
         self.episode_steps, self.band, self.capital = episode_steps, band, capital
@@ -56,6 +57,12 @@ class PortfolioEnv(gym.Env):
             self._t = int(self.np_random.integers(0, last - self.episode_steps + 1))
         self._end = last if self.episode_steps is None else self._t + self.episode_steps
         self._holdings, self._cash = np.zeros(self.n), float(self.capital)
+        # like buy-and-hold and the constant mixes, the portfolio starts invested in equal weights
+        fill = rebalance(
+            self._holdings, self._cash, self.series.prices[self._t], np.full(self.n, 1 / self.n), self.execution
+        )
+        self._holdings, self._cash = fill.units, self._cash + fill.cash_delta
+        self._t += 1  # the first decision is the next step's
         return observe(self._features[self._t], self._weights()), {"step": self._t}
 
     def step(self, action):

@@ -12,7 +12,8 @@ from strategies.portfolio import PortfolioStrategy
 
 
 class LearnedPortfolio(PortfolioStrategy):
-    """Target weights from the policy; trades only when some weight is more than the policy's band away."""
+    """Starts in equal weights, then targets from the policy; trades only when some weight is more than the
+    policy's band away from its target."""
 
     def __init__(self, path: str | Path):
         from agents.policy_export import onnx_session
@@ -36,6 +37,8 @@ class LearnedPortfolio(PortfolioStrategy):
         super().reset(n_assets)
 
     def target(self, t, prices, weights):
+        if t == 0:  # the policy tilts an invested portfolio: it starts in equal weights, as in training
+            return np.full(len(weights), 1.0 / len(weights))
         obs = portfolio_observation(prices, t, weights)[None]
         goal = self._session.run(["weights"], {"observation": obs})[0][0].astype(np.float64)
         return goal if np.max(np.abs(weights - goal)) > self.band else None

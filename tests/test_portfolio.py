@@ -94,11 +94,12 @@ def test_the_environment_and_the_backtester_agree(tmp_path):
         obs, _, _, done, info = env.step(action)
         values.append(info["value"])
     run = run_portfolio(series, LearnedPortfolio(tmp_path), cfg.execution)
-    # the backtester values step t after its trades at t's prices; the environment after the move to t + 1
+    # both invest in equal weights at step 0; the environment's k-th decision is the backtester's step k + 1,
+    # which values the portfolio after its trades at that step's prices, the environment after the next move
     backtest_next = [
         run.values[t]
         + float((run.weights[t] * run.values[t] / series.prices[t]) @ (series.prices[t + 1] - series.prices[t]))
-        for t in range(len(values))
+        for t in range(1, len(values) + 1)
     ]
     assert np.allclose(values, backtest_next, rtol=1e-5)
     # a reloaded model acts identically, and the ONNX weights are the torch ones
