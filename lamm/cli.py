@@ -638,6 +638,7 @@ def demo(
 
 
 import lamm.portfolio_commands  # noqa: E402,F401  (registers deploy vault / agent portfolio)
+import lamm.schedule_commands  # noqa: E402,F401  (registers schedule add/list/pause/resume/remove/run/runs)
 
 if __name__ == "__main__":
     app()
