@@ -55,3 +55,18 @@ def fund(owner, tokens, spender, amount=2**200):
     for t in tokens:
         t.mint(owner, amount, sender=owner)
         t.approve(spender, MAX_UINT, sender=owner)
+
+
+@contextmanager
+def forked_snapshot(state: Path):
+    """Serves the snapshot `state` on anvil (chain id 1) and yields (ape, project, node) connected through
+    ethereum:mainnet-fork with it as the upstream, exactly as a user forks mainnet."""
+    from agents.chain import connect, upstream_rpc
+    from agents.local_node import start_anvil
+
+    node = start_anvil(state=state, chain_id=1)
+    try:
+        with upstream_rpc(node.url), connect("ethereum:mainnet-fork:foundry") as (ape, project):
+            yield ape, project, node
+    finally:
+        node.stop()

@@ -15,3 +15,13 @@ requires_shared_data = pytest.mark.skipif(
 def shared_data(*parts: str) -> Path:
     """Path inside the shared data folder."""
     return SHARED_DATA.joinpath(*parts)
+
+
+@pytest.fixture(scope="session")
+def snapshot_state(tmp_path_factory) -> Path:
+    """The project's mainnet snapshot (anvil state), built once per test session."""
+    from agents.snapshot import build_snapshot
+
+    state = tmp_path_factory.mktemp("snapshot") / "mainnet.json"
+    build_snapshot(state)
+    return state

@@ -1,8 +1,9 @@
-"""AgentVault on anvil against Uniswap V2 (npm builds): the agent trades within the owner's guardrails, every
-refusal names its reason and moves nothing, and the owner can always take everything out."""
+"""AgentVault on a fork of the project's mainnet snapshot (ethereum:mainnet-fork) against its own Uniswap V2
+pairs (npm builds): the agent trades within the owner's guardrails, every refusal names its reason and moves
+nothing, and the owner can always take everything out."""
 
 import pytest
-from chain import FAR, MAX_UINT, local_chain
+from chain import FAR, MAX_UINT, forked_snapshot
 
 from agents.artifacts_npm import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, npm_contract
 
@@ -15,8 +16,8 @@ TOTAL_VALUE = 210_000 * 10**6
 
 
 @pytest.fixture(scope="module")
-def env():
-    with local_chain() as (ape, project):
+def env(snapshot_state):
+    with forked_snapshot(snapshot_state) as (ape, project, _):
         owner, agent, stranger, trader = ape.accounts.test_accounts[:4]
         weth = project.TestToken.deploy("Wrapped Ether", "WETH", 18, sender=owner)
         usdc = project.TestToken.deploy("USD Coin", "USDC", 6, sender=owner)

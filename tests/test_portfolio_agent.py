@@ -14,12 +14,10 @@ import sys
 
 import numpy as np
 import pytest
-from chain import FAR, MAX_UINT
+from chain import FAR, MAX_UINT, forked_snapshot
 
-from agents.chain import connect, upstream_rpc
-from agents.local_node import start_anvil
 from agents.portfolio_executor import ExecutorConfig, PortfolioExecutor, get_amount_out, read_state
-from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02, build_snapshot
+from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02
 from agents.vault import deploy_vault, deposit, refresh_reference_prices, uniswap
 from envs.portfolio_execution import amount_out
 from strategies.portfolio import parse_portfolio_strategy
@@ -31,46 +29,40 @@ SYMBOLS = ("USDC", "USDT", "WBTC", "WETH")
 
 
 @pytest.fixture(scope="module")
-def forked(tmp_path_factory):
-    state = tmp_path_factory.mktemp("snapshot") / "mainnet.json"
-    build_snapshot(state)
-    node = start_anvil(state=state, chain_id=1)
-    try:
-        with upstream_rpc(node.url), connect("ethereum:mainnet-fork:foundry") as (ape, project):
-            owner, agent, stranger, trader = ape.accounts.test_accounts[:4]
-            tokens = {s: project.StandInToken.at(TOKENS[s][0]) for s in SYMBOLS}
-            record = deploy_vault(
-                ape,
-                project,
-                owner,
-                agent.address,
-                tokens["WETH"].address,
-                [tokens[s].address for s in ("USDC", "USDT", "WBTC")],
-                [UNISWAP_V2_ROUTER02],
-                SLIPPAGE_BPS,
-                TURNOVER_BPS,
-                PERIOD,
-                PRICE_AGE,
-            )
-            prices = refresh_reference_prices(project, record.vault, owner)
-            tokens["USDC"].mint(owner, FUNDS, sender=owner)
-            deposit(project, record.vault, owner, tokens["USDC"].address, FUNDS)
-            yield {
-                "ape": ape,
-                "project": project,
-                "vault": project.AgentVault.at(record.vault),
-                "record": record,
-                "prices": prices,
-                "router": uniswap("router").at(UNISWAP_V2_ROUTER02),
-                "owner": owner,
-                "agent": agent,
-                "stranger": stranger,
-                "trader": trader,
-                "fork_url": ape.chain.provider.uri,  # the forked node the subprocesses attach to
-                **tokens,
-            }
-    finally:
-        node.stop()
+def forked(snapshot_state):
+    with forked_snapshot(snapshot_state) as (ape, project, _):
+        owner, agent, stranger, trader = ape.accounts.test_accounts[:4]
+        tokens = {s: project.StandInToken.at(TOKENS[s][0]) for s in SYMBOLS}
+        record = deploy_vault(
+            ape,
+            project,
+            owner,
+            agent.address,
+            tokens["WETH"].address,
+            [tokens[s].address for s in ("USDC", "USDT", "WBTC")],
+            [UNISWAP_V2_ROUTER02],
+            SLIPPAGE_BPS,
+            TURNOVER_BPS,
+            PERIOD,
+            PRICE_AGE,
+        )
+        prices = refresh_reference_prices(project, record.vault, owner)
+        tokens["USDC"].mint(owner, FUNDS, sender=owner)
+        deposit(project, record.vault, owner, tokens["USDC"].address, FUNDS)
+        yield {
+            "ape": ape,
+            "project": project,
+            "vault": project.AgentVault.at(record.vault),
+            "record": record,
+            "prices": prices,
+            "router": uniswap("router").at(UNISWAP_V2_ROUTER02),
+            "owner": owner,
+            "agent": agent,
+            "stranger": stranger,
+            "trader": trader,
+            "fork_url": ape.chain.provider.uri,  # the forked node the subprocesses attach to
+            **tokens,
+        }
 
 
 @pytest.fixture
