@@ -229,11 +229,8 @@ def run(
     grace: Annotated[float, typer.Option(help="Seconds a run in flight gets to finish when stopping.")] = 60.0,
 ) -> None:
     """The scheduler in the foreground: reconciles runs a crash left in flight, then runs the jobs."""
-    import logging
-
     from agents.schedule.daemon import Daemon
 
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # the daemon says it in one line
     daemon = Daemon(db, log=_print, grace=grace)
     if out.is_terminal:
         with out.status("starting") as status:

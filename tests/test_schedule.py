@@ -439,3 +439,87 @@ def test_a_second_daemon_on_the_same_database_refuses_to_start(tmp_path):
         first.wait(timeout=60)
         engine.dispose()
     assert first.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def fee_chain(tmp_path_factory):
+    """A local anvil with a FeeController, a pool under it (swaps done) and a small proving model registered."""
+    from zk_policies import volatility_circuit
+
+    from agents.deploy import deploy_pool, deploy_test_tokens
+    from agents.zk.registry import deploy_controller
+    from envs.amm import PoolParams
+
+    model = tmp_path_factory.mktemp("model")
+    volatility_circuit(model)
+    node = start_anvil()
+    try:
+        with connect(rpc=node.url) as (ape, project):
+            owner = ape.accounts.test_accounts[0]
+            tokens = deploy_test_tokens(project, owner, 2**200)
+            controller = deploy_controller(project, owner)
+            record = deploy_pool(
+                ape,
+                project,
+                owner,
+                "local",
+                tokens[0].address,
+                tokens[1].address,
+                3000,
+                PoolParams(fee_max_step=2_500),
+                controller.address,
+                (10**21, 2 * 10**12),
+            )
+            pool = project.DynamicFeePool.at(record.pool)
+            for t in tokens:
+                t.approve(pool, 2**255, sender=owner)
+            for zero_for_one, amount in ((True, 10**18), (False, 3 * 10**9)):
+                pool.swap(zero_for_one, amount, 0, owner, 2**63, sender=owner)
+            start = ape.chain.blocks.head.number
+        res = lamm(
+            "model", "register", "--rpc", node.url, "--model", str(model), "--controller", controller.address,
+            "--pool", record.pool, "--out", str(model / "registration.json"),
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        yield {"url": node.url, "model": model, "controller": controller.address, "pool": record.pool, "start": start}
+    finally:
+        node.stop()
+
+
+def test_a_fee_update_job_records_its_proposal_before_sending_and_a_crash_after_sending_is_reconciled(
+    fee_chain, tmp_path
+):
+    from web3 import HTTPProvider, Web3
+
+    from agents.schedule.reconcile import FEE_UPDATED_TOPIC
+
+    f = {"db": f"sqlite:///{tmp_path / 'schedule.db'}", "tmp": tmp_path}
+    res = lamm(
+        "schedule", "add", "fee-update", "--db", f["db"], "--every", "2s", "--rpc", fee_chain["url"],
+        "--model", str(fee_chain["model"]), "--pool", fee_chain["pool"], "--account", "test:0", "--id", "fee",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    crashed = daemon(f, "--for", "60", env={"LAMM_SCHEDULE_CRASH": "after-send"})
+    _, err = finish(crashed)
+    assert crashed.returncode == -signal.SIGKILL and "SIGKILL after-send" in err, err[-2000:]
+    (first,) = runs(f)
+    (tx,) = first["tx_hashes"]
+    assert first["status"] == "sent" and tx["state"] == "broadcast" and tx["to"] == fee_chain["controller"]
+    proposal = first["intent"]["transactions"][0]["call"]  # the decoded propose(...), recorded before it left
+    assert proposal["method"].startswith("propose(") and proposal["args"]["pool"] == fee_chain["pool"]
+
+    normal = daemon(f, "--runs", "1")
+    out, err = finish(normal)
+    assert normal.returncode == 0, err[-3000:]
+    first, second = runs(f)
+    assert first["status"] == "reconciled" and first["tx_hashes"][0]["state"] == "mined", first["summary"]
+    evidence = first["evidence"]
+    assert evidence["event"] == "FeeUpdated" and evidence["events_from_run"] == 1
+    assert evidence["pool_fee_now"] == proposal["args"]["fee"] != 3000
+    assert second["status"] == "done" and second["tx_hashes"] == [] and "not sent" in second["summary"]
+    web3 = Web3(HTTPProvider(fee_chain["url"]))
+    updates = web3.eth.get_logs(
+        {"address": fee_chain["controller"], "fromBlock": fee_chain["start"], "topics": [FEE_UPDATED_TOPIC]}
+    )
+    assert ["0x" + bytes(u["transactionHash"]).hex().removeprefix("0x") for u in updates] == [tx["hash"]]
+    print(f"\nfee-update: {first['summary']} | next run: {second['summary']}")

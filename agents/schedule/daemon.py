@@ -46,7 +46,11 @@ class Daemon:
         if duration is not None and duration <= 0 or runs is not None and runs <= 0:
             raise ValueError("--for and --runs take positive numbers")
         engine = open_engine(self.db)
+        import logging
+
         from agents.toolchain import prepare
+
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)  # the daemon says skips and misses in one line
 
         prepare()
         import ape  # noqa: F401 - imported here, in the main thread, before our signal handlers

@@ -10,7 +10,7 @@ step, its propose transaction recorded (decoded) as the intent before it leaves.
 
 from __future__ import annotations
 
-import json
+import math
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -180,7 +180,7 @@ def _decoder(contract):
 
 
 def _json(value):
-    """JSON-able copy: bytes as hex (long ones cut), numpy and other scalars as numbers or strings."""
+    """JSON-able copy: bytes as hex (long ones cut), numpy scalars as numbers, NaN as null, the rest as text."""
     if isinstance(value, dict):
         return {str(k): _json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -188,12 +188,13 @@ def _json(value):
     if isinstance(value, (bytes, bytearray)):
         text = "0x" + bytes(value).hex()
         return text if len(value) <= 32 else f"{text[:66]}... ({len(value)} bytes)"
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN (no float policy to compare with) is not JSON
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    try:
-        return json.loads(json.dumps(value))
-    except TypeError:
-        return float(value) if hasattr(value, "__float__") else str(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return _json(value.item())
+    return str(value)
 
 
 def _decision(plan) -> dict:

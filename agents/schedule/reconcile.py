@@ -70,7 +70,7 @@ def reconcile_run(ledger: Ledger, run: dict, web3, log: Callable[[str], None] = 
             ok = sum(1 for t in mined if t["state"] == "mined")
             changes["summary"] = (
                 f"{where}: {len(mined)} transaction(s) mined ({ok} succeeded, {len(mined) - ok} reverted), "
-                f"{evidence.get('events_from_run', 0)} {evidence.get('event', 'event')}(s) from them at "
+                f"{evidence.get('events_from_run', 0)} {evidence.get('event', 'target')} event(s) from them at "
                 f"{target}; not run again"
             )
     else:  # finished (failed) with an outcome that was unknown

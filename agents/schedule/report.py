@@ -45,24 +45,26 @@ def _time(value: datetime | None) -> str:
 
 
 def runs_table(rows: list[dict], title: str = "runs"):
-    """A rich Table of ledger rows: run, job, status, scheduled and actual start, duration, transactions."""
+    """A rich Table of ledger rows: run, job, status, scheduled and actual start, duration, nonce at intent,
+    transactions (whole hashes) and the result."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
-    for name in ("run", "job", "kind", "status", "scheduled (UTC)", "started", "s", "nonce"):
+    for name in ("run", "job", "status", "scheduled (UTC)", "started", "s", "nonce"):
         table.add_column(name, overflow="fold")
     table.add_column("transactions", no_wrap=True, min_width=66)  # whole hashes, to copy
-    table.add_column("result", overflow="fold")
+    table.add_column("result", overflow="fold", min_width=20)
     for r in rows:
         txs = "\n".join(f"{t['hash'] or '?'}\n  {t.get('state', '')}" for t in r["tx_hashes"]) or "-"
-        lag = (r["started_at"] - r["scheduled_at"]).total_seconds() if r["scheduled_at"] else None
+        started = r["started_at"].strftime("%H:%M:%S")
+        if r["scheduled_at"]:
+            started += f" (+{(r['started_at'] - r['scheduled_at']).total_seconds():.1f}s)"
         table.add_row(
             r["run_id"],
             r["job_id"],
-            r["kind"],
             r["status"],
-            _time(r["scheduled_at"]),
-            _time(r["started_at"]) + (f" (+{lag:.1f}s)" if lag is not None else ""),
+            r["scheduled_at"].strftime("%m-%d %H:%M:%S") if r["scheduled_at"] else "-",
+            started,
             f"{r['duration_s']:.1f}" if r["duration_s"] is not None else "-",
             "-" if r["nonce"] is None else str(r["nonce"]),
             txs,
