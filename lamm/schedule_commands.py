@@ -47,6 +47,7 @@ _ID = Annotated[str | None, typer.Option("--id", help="Job id (default KIND-xxxx
 _GRACE = Annotated[int, typer.Option(help="A run this many seconds late is skipped (missed runs coalesce to one).")]
 _NETWORK = Annotated[str, typer.Option(help="Ape network choice, e.g. ethereum:mainnet-fork.")]
 _RPC = Annotated[str | None, typer.Option(help="Attach to this running node (stored with the job, never printed).")]
+_ACCOUNT_HELP = "{who}: test:N on local chains, else a keystore alias (daemon: APE_ACCOUNTS_<alias>_PASSPHRASE)."
 _JOB_ID = Annotated[str, typer.Argument(help="Job id (see `lamm schedule list`).")]
 
 
@@ -96,9 +97,7 @@ def add_rebalance(
     cron: _CRON = None,
     network: _NETWORK = "ethereum:local:foundry",
     rpc: _RPC = None,
-    account: Annotated[str, typer.Option(help="The vault's agent: test:N on local chains, else a keystore alias.")] = (
-        "test:0"
-    ),
+    account: Annotated[str, typer.Option(help=_ACCOUNT_HELP.format(who="The vault's agent"))] = "test:0",
     router: Annotated[str, typer.Option(help="Uniswap V2 Router02 to trade through.")] = ROUTER02,
     tolerance_bps: Annotated[int, typer.Option(help="min_out = predicted output less this, bps.")] = 50,
     min_trade_bps: Annotated[float, typer.Option(help="Skip trades under this share of the vault, bps.")] = 10.0,
@@ -149,7 +148,7 @@ def add_fee_update(
     cron: _CRON = None,
     network: _NETWORK = "ethereum:local:foundry",
     rpc: _RPC = None,
-    account: Annotated[str, typer.Option(help="test:N on local chains, else a keystore alias.")] = "test:0",
+    account: Annotated[str, typer.Option(help=_ACCOUNT_HELP.format(who="The proposer"))] = "test:0",
     job_id: _ID = None,
     misfire_grace: _GRACE = 60,
     db: _DB = None,

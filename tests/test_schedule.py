@@ -312,6 +312,49 @@ def test_a_run_slower_than_its_interval_is_never_started_twice_and_sigterm_lets_
     assert trades_on_chain(e) == [h for r in rows for h in hashes(r)]
 
 
+def test_a_second_signal_abandons_the_run_in_flight_before_it_sends_and_records_it(e):
+    nonce = e["agent"].nonce
+    add_rebalance(e, every="1s")
+    process = daemon(e, "--for", "120", env={"LAMM_SCHEDULE_SLOW": "30"})
+    wait_for(e, lambda: [r for r in runs(e) if r["status"] == "intent"], 90, "the intent", process)
+    process.send_signal(signal.SIGINT)  # stop: waits for the run...
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)  # ...abandon it at its next safe point
+    out, err = finish(process)
+    assert process.returncode == 0, err[-3000:]
+    (run,) = runs(e)
+    assert run["status"] == "failed" and run["summary"].startswith("abandoned: the daemon is shutting down"), run
+    assert run["tx_hashes"] == [] and run["duration_s"] < 20
+    assert e["agent"].nonce == nonce and trades_on_chain(e) == []
+    assert "SIGINT: stopping" in out and "after 1 run(s)" in out
+
+
+def test_reconciliation_finds_a_transaction_the_run_did_not_record_by_the_senders_nonce(e):
+    """A run left at 'intent' whose trade went out unrecorded (here sent straight through the executor): the
+    sender's nonce moved past the intent's, so the blocks since are searched; the trade is the run's (from its
+    sender, to its vault, at its nonce), and the vault's Trade event is its own."""
+    from agents.portfolio_executor import PortfolioExecutor
+    from agents.schedule.ledger import INTENT
+    from agents.schedule.reconcile import reconcile_run
+    from agents.schedule.seesaw import parse_strategy
+    from agents.toolchain import ROOT
+
+    ape, agent = e["ape"], e["agent"]
+    ledger = Ledger(open_engine(e["db"]))
+    run_id = ledger.start("manual", "rebalance", None, {"vault": e["vault"], "network": "ethereum:mainnet-fork"})
+    nonce, head = agent.nonce, ape.chain.blocks.head.number
+    ledger.update(run_id, status=INTENT, sender=agent.address, nonce=nonce, intent_block=head)
+    project = ape.Project(ROOT)
+    report = PortfolioExecutor(ape, project, e["vault"], agent, parse_strategy(STRATEGY), log=lambda _: None).step()
+    (trade,) = report.trades
+    row = reconcile_run(ledger, ledger.get(run_id), e["web3"], log=lambda _: None)
+    assert row["status"] == "reconciled" and "1 transaction(s) mined (1 succeeded" in row["summary"], row["summary"]
+    (found,) = row["tx_hashes"]
+    assert found["hash"] == trade.tx_hash.lower() and found["label"] == "found by nonce" and found["nonce"] == nonce
+    assert row["evidence"]["unrecorded_sender_transactions"][0]["hash"] == found["hash"]
+    assert row["evidence"]["events_from_run"] == 1 and row["evidence"]["nonce_now"] == nonce + 1
+
+
 class Proxy:
     """A JSON-RPC proxy in front of the fork node that can be cut (connections closed unanswered) and restored."""
 

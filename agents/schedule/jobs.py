@@ -42,12 +42,11 @@ def rebalance(
     inputs.update(tolerance_bps=tolerance_bps, min_trade_bps=min_trade_bps, deadline=deadline)
     inputs.update(max_trades=max_trades, dry_run=dry_run)
     with recorded_run("rebalance", inputs, redact=lambda s: redact(s, rpc)) as run, chain(network, rpc) as (ape, p):
-        from agents.chain import load_account
         from agents.portfolio_executor import ExecutorConfig, PortfolioExecutor
         from agents.schedule.seesaw import parse_strategy
 
         cfg = ExecutorConfig(tolerance_bps=tolerance_bps, min_trade_bps=min_trade_bps, deadline_s=deadline)
-        sender = load_account(ape, account)
+        sender = signer(ape, account)
         contract = p.AgentVault.at(vault)
         run.target, run.describe = contract.address, _decoder(contract)
         settle_earlier(run, ape)
@@ -58,8 +57,14 @@ def rebalance(
         planned = [t for t in plan.trades if t.status == "planned"]
         run.decide(_decision(plan))
         if dry_run or not planned:
-            why = "dry run: nothing sent" if dry_run else plan.reason if not plan.trades else "no trade to send"
-            run.finish(DONE, f"{why} ({_plan_line(plan)})", result=_json(plan.as_dict()))
+            refused = bool(plan.trades) and not dry_run  # trades needed, all of them refused before sending
+            why = "dry run: nothing sent" if dry_run else "nothing sent" if refused else plan.reason or "no trade"
+            run.finish(
+                FAILED if refused else DONE,
+                redact(f"{why} ({_plan_line(plan)})", rpc),
+                result=_json(plan.as_dict()),
+                error=redact(_plan_line(plan), rpc) if refused else None,
+            )
             return
         if max_trades is not None and len(planned) > max_trades:
             run.finish(
@@ -103,10 +108,9 @@ def fee_update(network: str, model: str, pool: str, account: str, rpc: str | Non
 
         zk = zk_for_model(Path(model), log=run.log)
         with chain(network, rpc) as (ape, project):
-            from agents.chain import load_account
             from agents.fee_agent import FeeAgent
 
-            sender = load_account(ape, account)
+            sender = signer(ape, account)
             agent = FeeAgent(ape, project, sender, zk, pool, log=run.log)
             run.target, run.describe = agent.controller.address, _decoder(agent.controller)
             run.label = f"propose the fee of {pool}"
@@ -136,6 +140,24 @@ def chain(network: str, rpc: str | None):
     with connect(network, rpc) as (ape, project):
         install(ape.chain.provider.web3)
         yield ape, project
+
+
+def signer(ape, spec: str):
+    """The job's account, signing unattended: test:N, or a keystore alias whose passphrase is in
+    APE_ACCOUNTS_<alias>_PASSPHRASE (Ape would otherwise prompt, and nobody answers a daemon)."""
+    import os
+
+    from agents.chain import load_account
+
+    if spec.startswith("test:"):
+        return load_account(ape, spec)
+    variable = f"APE_ACCOUNTS_{spec}_PASSPHRASE"
+    passphrase = os.environ.get(variable)
+    if not passphrase:
+        raise ValueError(f"--account {spec}: set {variable} in the daemon's environment to sign unattended")
+    account = load_account(ape, spec)
+    account.set_autosign(True, passphrase=passphrase)
+    return account
 
 
 def probe(rpc: str) -> None:

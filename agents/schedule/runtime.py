@@ -41,7 +41,6 @@ class Control:
         self.ledger, self.log = ledger, log
         self.abandon = threading.Event()  # set: runs stop at their next safe point
         self.active: dict[str, Run] = {}
-        self.on_start: list[Callable[[Run], None]] = []
         self.on_finish: list[Callable[[dict], None]] = []  # called with the finished ledger row
 
 
@@ -177,8 +176,6 @@ def recorded_run(kind: str, inputs: dict, redact: Callable[[str], str] = lambda 
     run = Run(control, getattr(_local, "job_id", None) or "manual", kind, getattr(_local, "scheduled", None), inputs)
     _local.run = run
     control.active[run.id] = run
-    for listener in control.on_start:
-        listener(run)
     try:
         yield run
         if not run.finished:
