@@ -5,7 +5,8 @@
    market (seed S+1, never seen in training), with the report;
 3. chain: the DynamicFeePool on a local anvil, synthetic swaps replayed through it and fetched back;
 4. verified fee: the shipped policy registered at a FeeController, and a fee update proved in zero knowledge;
-5. portfolio: an AgentVault on a fork of the project's mainnet snapshot and one constant-mix rebalance.
+5. portfolio: an AgentVault on a fork of the project's mainnet snapshot and one constant-mix rebalance;
+6. schedule: a rebalance job every few seconds against a demo vault for three runs, then the run ledger.
 """
 
 from __future__ import annotations
@@ -79,3 +80,7 @@ def run_demo(
 
         out.rule("[bold]5. portfolio[/bold]: a vault on the forked mainnet snapshot, one rebalance by the agent")
         run_portfolio_stage(out)
+        from lamm.demo_schedule import run_schedule_stage
+
+        out.rule("[bold]6. schedule[/bold]: a rebalance job every few seconds, three runs, the ledger")
+        run_schedule_stage(out)
