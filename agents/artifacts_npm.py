@@ -10,6 +10,7 @@ from agents.toolchain import ROOT
 UNISWAP_V2_CORE = ROOT / "node_modules" / "@uniswap" / "v2-core" / "build"
 UNISWAP_V2_PERIPHERY = ROOT / "node_modules" / "@uniswap" / "v2-periphery" / "build"
 UNISWAP_V3_CORE = ROOT / "node_modules" / "@uniswap" / "v3-core" / "artifacts" / "contracts"
+UNISWAP_V3_PERIPHERY = ROOT / "node_modules" / "@uniswap" / "v3-periphery" / "artifacts" / "contracts"
 
 
 def npm_contract(path: Path, name: str | None = None):

@@ -1,10 +1,11 @@
 """`lamm chain snapshot`: the offline mainnet stand-in, an anvil state with chain id 1.
 
 It holds WETH, USDC, USDT and WBTC stand-ins (contracts/testing/StandInToken.vy, right decimals), Uniswap
-V2's factory and Router02 and Uniswap V3's factory (npm builds) at their canonical mainnet addresses, and V2
-and V3 pools seeded at realistic prices and depths. Pools are created by the factories at their canonical
-addresses with the canonical pool bytecode, so their addresses are mainnet's too. Tests serve it and fork
-it through Ape's `ethereum:mainnet-fork` exactly as a user forks mainnet with ETH_RPC_URL.
+V2's factory and Router02 and Uniswap V3's factory, SwapRouter and QuoterV2 (npm builds) at their canonical
+mainnet addresses, and V2 and V3 pools seeded at realistic prices and depths. Pools are created by the
+factories at their canonical addresses with the canonical pool bytecode, so their addresses are mainnet's too
+(and the V3 periphery, which derives pool addresses from that bytecode's hash, finds them). Tests serve it and
+fork it through Ape's `ethereum:mainnet-fork` exactly as a user forks mainnet with ETH_RPC_URL.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agents.artifacts_npm import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, UNISWAP_V3_CORE
+from agents.artifacts_npm import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, UNISWAP_V3_CORE, UNISWAP_V3_PERIPHERY
 from agents.local_node import rpc, start_anvil
 from agents.toolchain import ROOT
 
@@ -28,6 +29,9 @@ TOKENS = {  # symbol: (mainnet address, name, decimals)
 UNISWAP_V2_FACTORY = "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f"
 UNISWAP_V2_ROUTER02 = "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D"
 UNISWAP_V3_FACTORY = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
+UNISWAP_V3_SWAP_ROUTER = "0xE592427A0AEce92De3Edee1F18E0157C05861564"
+UNISWAP_V3_QUOTER_V2 = "0x61fFE014bA17989E743c5F6cB21bF9697530B21e"
+SWAP_ROUTER_CACHE_SLOT = 0  # SwapRouter.amountInCached, set to type(uint256).max by its constructor
 V3_FEE_TIERS = ((500, 10), (3000, 60), (10000, 200))
 V3_OWNER_SLOT = 3  # UniswapV3Factory.owner, after the pool deployer's `parameters` struct (slots 0-2)
 # V3 pools: (token a, token b, fee, price of a in b, liquidity L in sqrt(raw a * raw b) units, full range)
@@ -130,6 +134,12 @@ def build_snapshot(out: Path) -> dict:
             top = 887272 // spacing * spacing
             send(caller.functions.mint(address, -top, top, liquidity))
             v3_pools[f"{a}/{b}/{fee}"] = address
+        # The periphery's factory and WETH9 are immutables: they move with the code. SwapRouter's one storage
+        # slot, set by its constructor, is set again at the canonical address.
+        v3_args = (UNISWAP_V3_FACTORY, TOKENS["WETH"][0])
+        place(UNISWAP_V3_SWAP_ROUTER, *_npm(UNISWAP_V3_PERIPHERY / "SwapRouter.sol" / "SwapRouter.json"), *v3_args)
+        rpc(node.url, "anvil_setStorageAt", [UNISWAP_V3_SWAP_ROUTER, hex(SWAP_ROUTER_CACHE_SLOT), "0x" + "f" * 64])
+        place(UNISWAP_V3_QUOTER_V2, *_npm(UNISWAP_V3_PERIPHERY / "lens" / "QuoterV2.sol" / "QuoterV2.json"), *v3_args)
     finally:
         node.stop()
     if not tmp.exists():
@@ -143,4 +153,6 @@ def build_snapshot(out: Path) -> dict:
         "uniswap_v2_pairs": pairs,
         "uniswap_v3_factory": UNISWAP_V3_FACTORY,
         "uniswap_v3_pools": v3_pools,
+        "uniswap_v3_swap_router": UNISWAP_V3_SWAP_ROUTER,
+        "uniswap_v3_quoter_v2": UNISWAP_V3_QUOTER_V2,
     }
