@@ -2,7 +2,7 @@
 """
 @title AgentVault
 @notice Holds one user's ERC20 tokens and lets a trading agent swap them through whitelisted Uniswap V2
-        routers, within the owner's guardrails: whitelisted tokens only, a maximum slippage against the
+        and V3 routers, within the owner's guardrails: whitelisted tokens only, a maximum slippage against the
         owner's reference prices, and a turnover cap per period. The owner can always withdraw everything.
 @dev Values are in raw units of the numeraire. A reference price is the value, in numeraire raw units, of
      1e18 raw units of the token: value(amount) = amount * price_wad // 1e18. The numeraire's own price is
@@ -242,7 +242,8 @@ def allow_token(token: address, allowed: bool):
 @external
 def allow_router(router: address, allowed: bool):
     """
-    @notice Adds a Uniswap V2 Router02 (or compatible) to, or removes it from, the whitelist.
+    @notice Adds a router to, or removes it from, the whitelist: a Uniswap V2 Router02 (for swap_v2) or a
+            Uniswap V3 SwapRouter (for swap_v3), or a compatible one.
     """
     assert msg.sender == owner, "Unauthorized"
     assert router != empty(address), "ZeroAddress"
@@ -274,17 +275,15 @@ def set_reference_price(token: address, price_wad: uint256):
 
 # ---------- trading (agent) ----------
 
-@external
-@nonreentrant
-def swap_v2(
-    router: address, token_in: address, token_out: address, amount_in: uint256, min_out: uint256,
-    deadline: uint256,
-) -> uint256:
+@internal
+def _open_trade(router: address, token_in: address, token_out: address, amount_in: uint256, deadline: uint256) -> (
+    uint256, uint256, uint256
+):
     """
-    @notice The agent swaps `amount_in` of `token_in` for `token_out` through a whitelisted Uniswap V2
-            Router02 (swapExactTokensForTokens on the direct pair), proceeds to the vault. Refused unless
-            the value received at reference prices is within max_slippage_bps of the value given, and the
-            value traded this period stays within the turnover cap. Returns the amount received.
+    @dev The checks before any swap, whatever the venue: the caller is the agent, the router and both tokens
+         are whitelisted, the balance suffices, both reference prices are fresh and the turnover cap holds
+         (the trade's value is counted here). Approves exactly amount_in to the router. Returns (value_in,
+         price_out, the vault's balance of token_out before the swap).
     """
     assert msg.sender == self.agent, "NotAgent"
     assert self.router_allowed[router], "RouterNotAllowed"
@@ -304,7 +303,50 @@ def swap_v2(
 
     # The router may take exactly amount_in of token_in and nothing else.
     assert extcall IERC20(token_in).approve(router, amount_in, default_return_value=True), "ApproveFailed"
-    before: uint256 = staticcall IERC20(token_out).balanceOf(self)
+    return value_in, price_out, staticcall IERC20(token_out).balanceOf(self)
+
+
+@internal
+def _close_trade(
+    router: address, token_in: address, token_out: address, amount_in: uint256, swapped: bool, value_in: uint256,
+    price_out: uint256, before: uint256,
+) -> uint256:
+    """
+    @dev After the router call: a failed call reverts the whole trade (which also undoes the approval and the
+         turnover just counted); a leftover allowance is cleared; the value received must be within
+         max_slippage_bps of the value given. Logs the Trade and returns the amount received.
+    """
+    if not swapped:
+        raise "SwapFailed"
+    if staticcall IERC20(token_in).allowance(self, router) != 0:
+        assert extcall IERC20(token_in).approve(router, 0, default_return_value=True), "ApproveFailed"
+    amount_out: uint256 = staticcall IERC20(token_out).balanceOf(self) - before
+
+    value_out: uint256 = amount_out * price_out // WAD
+    assert value_out * BPS >= value_in * (BPS - (self._limits & MASK64)), "SlippageExceeded"
+    log Trade(
+        router=router, token_in=token_in, token_out=token_out, amount_in=amount_in, amount_out=amount_out,
+        value_in=value_in, value_out=value_out,
+    )
+    return amount_out
+
+
+@external
+@nonreentrant
+def swap_v2(
+    router: address, token_in: address, token_out: address, amount_in: uint256, min_out: uint256,
+    deadline: uint256,
+) -> uint256:
+    """
+    @notice The agent swaps `amount_in` of `token_in` for `token_out` through a whitelisted Uniswap V2
+            Router02 (swapExactTokensForTokens on the direct pair), proceeds to the vault. Refused unless
+            the value received at reference prices is within max_slippage_bps of the value given, and the
+            value traded this period stays within the turnover cap. Returns the amount received.
+    """
+    value_in: uint256 = 0
+    price_out: uint256 = 0
+    before: uint256 = 0
+    value_in, price_out, before = self._open_trade(router, token_in, token_out, amount_in, deadline)
     path: DynArray[address, 2] = [token_in, token_out]
     ok: bool = raw_call(
         router,
@@ -315,20 +357,39 @@ def swap_v2(
         max_outsize=0,
         revert_on_failure=False,
     )
-    if not ok:
-        # The revert also undoes the approval and the turnover just counted.
-        raise "SwapFailed"
-    if staticcall IERC20(token_in).allowance(self, router) != 0:
-        assert extcall IERC20(token_in).approve(router, 0, default_return_value=True), "ApproveFailed"
-    amount_out: uint256 = staticcall IERC20(token_out).balanceOf(self) - before
+    return self._close_trade(router, token_in, token_out, amount_in, ok, value_in, price_out, before)
 
-    value_out: uint256 = amount_out * price_out // WAD
-    assert value_out * BPS >= value_in * (BPS - (limits & MASK64)), "SlippageExceeded"
-    log Trade(
-        router=router, token_in=token_in, token_out=token_out, amount_in=amount_in, amount_out=amount_out,
-        value_in=value_in, value_out=value_out,
+
+@external
+@nonreentrant
+def swap_v3(
+    router: address, token_in: address, token_out: address, fee: uint24, amount_in: uint256, min_out: uint256,
+    deadline: uint256,
+) -> uint256:
+    """
+    @notice The agent swaps `amount_in` of `token_in` for `token_out` through a whitelisted Uniswap V3
+            SwapRouter (exactInputSingle on the pool of the two tokens at `fee`, no price limit), proceeds
+            to the vault. The same guardrails as swap_v2: refused unless the value received at reference
+            prices is within max_slippage_bps of the value given, and the value traded this period stays
+            within the turnover cap. Returns the amount received.
+    """
+    value_in: uint256 = 0
+    price_out: uint256 = 0
+    before: uint256 = 0
+    value_in, price_out, before = self._open_trade(router, token_in, token_out, amount_in, deadline)
+    # ExactInputSingleParams is a static struct: its encoding is that of its fields in order.
+    ok: bool = raw_call(
+        router,
+        abi_encode(
+            token_in, token_out, fee, self, deadline, amount_in, min_out, empty(uint160),
+            method_id=method_id(
+                "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"
+            ),
+        ),
+        max_outsize=0,
+        revert_on_failure=False,
     )
-    return amount_out
+    return self._close_trade(router, token_in, token_out, amount_in, ok, value_in, price_out, before)
 
 
 # ---------- views ----------

@@ -1,11 +1,13 @@
 """AgentVault on a fork of the project's mainnet snapshot (ethereum:mainnet-fork) against its own Uniswap V2
 pairs (npm builds): the agent trades within the owner's guardrails, every refusal names its reason and moves
-nothing, and the owner can always take everything out."""
+nothing, and the owner can always take everything out. swap_v3 is tested on a second vault that holds the
+snapshot's canonical tokens and trades through its V3 SwapRouter and USDC/WETH 0.05% pool."""
 
 import pytest
 from chain import FAR, MAX_UINT, forked_snapshot
 
-from agents.artifacts_npm import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, npm_contract
+from agents.artifacts_npm import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, UNISWAP_V3_PERIPHERY, npm_contract
+from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02, UNISWAP_V3_QUOTER_V2, UNISWAP_V3_SWAP_ROUTER
 
 WETH_USD, WBTC_USD = 2_500, 60_000
 WETH_PRICE = WETH_USD * 10**6  # USDC raw units per 1e18 raw WETH (18 decimals)
@@ -76,12 +78,13 @@ def balances(e) -> dict[str, int]:
     return {s: e[s].balanceOf(e["vault"]) for s in ("WETH", "USDC", "WBTC")}
 
 
-def refused(e, reason: str, *args, sender=None):
-    """swap_v2 with `args` is refused with `reason` and the vault's balances and turnover do not move."""
+def refused(e, reason: str, *args, sender=None, swap="swap_v2"):
+    """`swap` (swap_v2 or swap_v3) with `args` is refused with `reason` and the vault's balances and turnover do
+    not move."""
     vault = e["vault"]
     before, used = balances(e), vault.turnover_used()
     with e["ape"].reverts(reason):
-        vault.swap_v2(*args, sender=sender or e["agent"])
+        getattr(vault, swap)(*args, sender=sender or e["agent"])
     assert balances(e) == before
     assert vault.turnover_used() == used
 
@@ -314,3 +317,130 @@ def test_gas_of_a_vault_trade_against_a_direct_router_swap(e):
     vault = e["vault"].swap_v2(router, usdc, weth, amount, 0, FAR, sender=e["agent"]).gas_used
     print(f"\ngas: direct Router02 swap {direct}, AgentVault.swap_v2 {vault}, overhead {vault - direct}")
     assert vault - direct < 50_000
+
+
+# ---------- swap_v3: the snapshot's canonical tokens, V3 SwapRouter and USDC/WETH 0.05% pool ----------
+
+V3_DEPOSITS = {"USDC": 100_000 * 10**6, "WETH": 20 * 10**18, "WBTC": 0}  # 100k + 50k USD
+V3_FEE = 500  # the snapshot's USDC/WETH pool; there is no 0.3% one
+
+
+@pytest.fixture(scope="module")
+def v3_env(env):
+    """A vault over the snapshot's USDC (numeraire) and WETH that whitelists the canonical V2 Router02 and V3
+    SwapRouter; test account 0 (the owner here) built the snapshot and mints its stand-in tokens."""
+    project, owner, agent = env["project"], env["owner"], env["agent"]
+    tokens = {s: project.StandInToken.at(TOKENS[s][0]) for s in ("USDC", "WETH", "WBTC")}
+    vault = project.AgentVault.deploy(
+        agent, tokens["USDC"], SLIPPAGE_BPS, TURNOVER_BPS, PERIOD, PRICE_AGE, sender=owner
+    )
+    vault.allow_token(tokens["WETH"], True, sender=owner)
+    for router in (UNISWAP_V2_ROUTER02, UNISWAP_V3_SWAP_ROUTER):
+        vault.allow_router(router, True, sender=owner)
+    vault.set_reference_price(tokens["WETH"], WETH_PRICE, sender=owner)
+    for symbol, amount in V3_DEPOSITS.items():
+        if amount:
+            tokens[symbol].mint(vault, amount, sender=owner)
+    router_type = npm_contract(UNISWAP_V3_PERIPHERY / "SwapRouter.sol" / "SwapRouter.json")
+    quoter = npm_contract(UNISWAP_V3_PERIPHERY / "lens" / "QuoterV2.sol" / "QuoterV2.json").at(UNISWAP_V3_QUOTER_V2)
+    return {
+        **env,
+        **tokens,
+        "vault": vault,
+        "router": router_type.at(UNISWAP_V3_SWAP_ROUTER),
+        "v2_router": env["router_type"].at(UNISWAP_V2_ROUTER02),
+        "quoter": quoter,
+    }
+
+
+@pytest.fixture
+def v(v3_env):
+    snapshot = v3_env["ape"].chain.snapshot()
+    yield v3_env
+    v3_env["ape"].chain.restore(snapshot)
+
+
+def quote_v3(v, token_in, token_out, amount_in, fee=V3_FEE) -> int:
+    """QuoterV2's exact output (a static call: the quoter reverts inside to undo its swap)."""
+    return v["quoter"].quoteExactInputSingle.call((token_in, token_out, amount_in, fee, 0))[0]
+
+
+def test_agent_trades_through_the_v3_swap_router_within_bounds(v):
+    vault, router, weth, usdc, agent = v["vault"], v["router"], v["WETH"], v["USDC"], v["agent"]
+    assert vault.total_value() == 150_000 * 10**6
+    amount_in = 5_000 * 10**6
+    expected = quote_v3(v, usdc, weth, amount_in)
+    # For a trade of this size the 0.05% pool beats the V2 pair's 0.3% fee despite its smaller depth.
+    assert expected > v["v2_router"].getAmountsOut(amount_in, [usdc, weth])[1]
+    receipt = vault.swap_v3(router, usdc, weth, V3_FEE, amount_in, expected, FAR, sender=agent)
+    trade = receipt.decode_logs(vault.Trade)[0]
+    assert (trade.router, trade.token_in, trade.token_out) == (router.address, usdc.address, weth.address)
+    assert (trade.amount_in, trade.amount_out) == (amount_in, expected)
+    assert trade.value_in == amount_in and trade.value_out == expected * WETH_PRICE // 10**18
+    assert amount_in * (10_000 - SLIPPAGE_BPS) <= trade.value_out * 10_000 < amount_in * 10_000
+    assert balances(v) == {"USDC": V3_DEPOSITS["USDC"] - amount_in, "WETH": V3_DEPOSITS["WETH"] + expected, "WBTC": 0}
+    assert vault.turnover_used() == trade.value_in
+    assert usdc.allowance(vault, router) == 0 and weth.allowance(vault, router) == 0
+    # Back out of WETH: the turnover of both trades adds up, as for swap_v2.
+    back = quote_v3(v, weth, usdc, 10**18)
+    second = vault.swap_v3(router, weth, usdc, V3_FEE, 10**18, back, FAR, sender=agent).decode_logs(vault.Trade)[0]
+    assert second.amount_out == back and second.value_in == WETH_PRICE
+    assert vault.turnover_used() == trade.value_in + second.value_in
+
+
+def test_swap_v3_refusals_name_their_reason_and_move_nothing(v):
+    vault, router, weth, usdc, owner, trader = v["vault"], v["router"], v["WETH"], v["USDC"], v["owner"], v["trader"]
+    args = (router, usdc, weth, V3_FEE)
+    refused(v, "NotAgent", *args, 10**6, 0, FAR, sender=v["stranger"], swap="swap_v3")
+    refused(v, "TokenNotAllowed", router, usdc, v["WBTC"], 3000, 10**6, 0, FAR, swap="swap_v3")
+    refused(v, "ZeroAmount", *args, 0, 0, FAR, swap="swap_v3")
+    refused(v, "Expired", *args, 10**6, 0, 1, swap="swap_v3")
+    refused(v, "InsufficientBalance", *args, V3_DEPOSITS["USDC"] + 1, 0, FAR, swap="swap_v3")
+    refused(v, "SwapFailed", *args, 10**6, 10**18, FAR, swap="swap_v3")  # the router's own min_out fails
+    refused(v, "SwapFailed", router, usdc, weth, 3000, 10**6, 0, FAR, swap="swap_v3")  # no pool at that fee
+    assert usdc.allowance(vault, router) == 0
+    # Someone buys 100k USDC of WETH in the V3 pool in front of the agent: WETH is ~8% dearer there.
+    usdc.mint(trader, 100_000 * 10**6, sender=owner)
+    usdc.approve(router, MAX_UINT, sender=trader)
+    router.exactInputSingle((usdc, weth, V3_FEE, trader, FAR, 100_000 * 10**6, 0, 0), sender=trader)
+    refused(v, "SlippageExceeded", *args, 5_000 * 10**6, 0, FAR, swap="swap_v3")
+    assert usdc.allowance(vault, router) == 0
+    vault.set_limits(SLIPPAGE_BPS, 1_000, PERIOD, PRICE_AGE, sender=owner)  # 15k USD a period
+    refused(v, "TurnoverCapExceeded", router, weth, usdc, V3_FEE, 7 * 10**18, 0, FAR, swap="swap_v3")
+    vault.allow_router(router, False, sender=owner)
+    refused(v, "RouterNotAllowed", router, weth, usdc, V3_FEE, 10**18, 0, FAR, swap="swap_v3")
+    v["ape"].chain.mine(deltatime=PRICE_AGE + 1)
+    vault.allow_router(router, True, sender=owner)
+    refused(v, "StalePrice", router, weth, usdc, V3_FEE, 10**18, 0, FAR, swap="swap_v3")
+
+
+def test_gas_of_swap_v3_against_swap_v2_and_direct_router_swaps(v):
+    vault, v3, v2, usdc, weth, owner, agent = (
+        v[k] for k in ("vault", "router", "v2_router", "USDC", "WETH", "owner", "agent")
+    )
+    amount = 1_000 * 10**6
+    usdc.mint(owner, 10 * amount, sender=owner)
+    usdc.approve(v3, MAX_UINT, sender=owner)
+    usdc.approve(v2, MAX_UINT, sender=owner)
+
+    def direct_v3():
+        return v3.exactInputSingle((usdc, weth, V3_FEE, owner, FAR, amount, 0, 0), sender=owner).gas_used
+
+    def direct_v2():
+        return v2.swapExactTokensForTokens(amount, 0, [usdc, weth], owner, FAR, sender=owner).gas_used
+
+    def vault_v3():
+        return vault.swap_v3(v3, usdc, weth, V3_FEE, amount, 0, FAR, sender=agent).gas_used
+
+    def vault_v2():
+        return vault.swap_v2(v2, usdc, weth, amount, 0, FAR, sender=agent).gas_used
+
+    for warm in (direct_v3, direct_v2, vault_v3, vault_v2):  # warm every slot both sides touch
+        warm()
+    gas = {f.__name__: f() for f in (direct_v3, vault_v3, direct_v2, vault_v2)}
+    print(
+        f"\ngas: direct SwapRouter.exactInputSingle {gas['direct_v3']}, AgentVault.swap_v3 {gas['vault_v3']} "
+        f"(overhead {gas['vault_v3'] - gas['direct_v3']}); direct Router02 swap {gas['direct_v2']}, "
+        f"AgentVault.swap_v2 {gas['vault_v2']} (overhead {gas['vault_v2'] - gas['direct_v2']})"
+    )
+    assert gas["vault_v3"] - gas["direct_v3"] < 50_000 and gas["vault_v2"] - gas["direct_v2"] < 50_000
