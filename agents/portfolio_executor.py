@@ -2,31 +2,43 @@
 
 READ: the vault's balances of its whitelisted tokens and each token's mid price from its Uniswap V2 pair with
 the numeraire (the pair of the router's factory), hence the current weights (the numeraire is the rest).
-PLAN (`plan_trades`, pure): per token the value delta to its target; deltas under the minimum size are
+When the vault also whitelists a Uniswap V3 SwapRouter (by default the canonical one), the V3 pools of each
+(token, numeraire) with liquidity at the standard fee tiers (the pools of the router's factory) are read too.
+PLAN (`plan_trades`): per token the value delta to its target; deltas under the minimum size are
 skipped; everything nets through the numeraire: overweight tokens are sold for it first, then underweights
 bought, the buys (sized with V2's getAmountIn) scaled down together so they never need more numeraire than
 the vault will hold. Each trade's output is predicted with V2's integer getAmountOut (997/1000, the math of
-envs/portfolio_execution.amount_out at fee 0.003) from the pair's reserves, and its cost (fee + impact, in
-numeraire raw units) against the mid price. Trades the vault would refuse anyway (stale reference price,
-slippage against the reference, turnover cap) are marked refused and not sent.
-EXECUTE: `vault.swap_v2` per trade from the agent account, min_out = predicted * (1 - tolerance), with a
-deadline; the `Trade` event gives the realised output. A revert (its reason is the vault's error name) is
-recorded; trades that needed its proceeds are not sent. The vault is atomic per trade, so a revert moves
-nothing.
+envs/portfolio_execution.amount_out at fee 0.003) from the pair's reserves, and, where a V3 pool is usable,
+with QuoterV2.quoteExactInputSingle (a static call) per fee tier; the trade goes to the venue with the larger
+output (V2 on a tie), recorded as its `venue` ('v2' or 'v3:FEE'). Its cost (fee + impact, in numeraire raw
+units) is taken against the V2 mid price. Without a V3 router planning is pure. Trades the vault would
+refuse anyway (stale reference price, slippage against the reference, turnover cap) are marked refused and
+not sent.
+EXECUTE: `vault.swap_v2` (or `vault.swap_v3` with the pool's fee) per trade from the agent account, min_out =
+predicted * (1 - tolerance), with a deadline; the `Trade` event gives the realised output. A revert (its
+reason is the vault's error name) is recorded; trades that needed its proceeds are not sent. The vault is
+atomic per trade, so a revert moves nothing. Each token trades once per rebalance, in its own pool or pair,
+so with nobody else trading the realised output is exactly the prediction, on either venue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 
 import numpy as np
 
+from agents.artifacts_npm import UNISWAP_V3_PERIPHERY, npm_contract
 from agents.fee_agent import with_retries
-from agents.snapshot import UNISWAP_V2_ROUTER02
+from agents.snapshot import UNISWAP_V2_ROUTER02, UNISWAP_V3_QUOTER_V2, UNISWAP_V3_SWAP_ROUTER
 from agents.vault import WAD, ZERO, uniswap
 
 BPS = 10_000
+V3_FEE_TIERS = (100, 500, 3000, 10_000)  # Uniswap V3's enabled fee tiers on mainnet, hundredths of a bp
+
+Quote = Callable[[str, str, int, int], int]
+"""A V3 quote: (token_in, token_out, fee, amount_in) -> amount out (0 where the pool cannot fill it)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,7 @@ class Holding:
     reserve_numeraire: int = 0
     reference_wad: int = 0  # the vault's reference price (numeraire raw per 1e18 raw)
     reference_time: int = 0
+    v3_pools: dict[int, str] = field(default_factory=dict)  # fee: V3 pool with the numeraire, with liquidity
 
     @property
     def price_wad(self) -> int:
@@ -107,6 +120,7 @@ class PlannedTrade:
     mid_value: int  # value given at the mid price, numeraire raw units
     predicted_cost: int  # fee + impact vs the mid price, numeraire raw units
     depends_on: list[int] = field(default_factory=list)
+    venue: str = "v2"  # 'v2' (the V2 pair, swap_v2) or 'v3:FEE' (the V3 pool at that fee, swap_v3)
     status: str = "planned"  # planned, done, reverted, refused, skipped, error
     reason: str = ""
     realised_out: int | None = None
@@ -157,13 +171,27 @@ def get_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
     return reserve_in * amount_out * 1000 // ((reserve_out - amount_out) * 997) + 1
 
 
-def read_state(project, vault, router: str = UNISWAP_V2_ROUTER02) -> VaultState:
+@cache
+def v3_contract(kind: str):
+    """Ape containers for Uniswap V3's periphery: swap_router (SwapRouter) or quoter (QuoterV2)."""
+    paths = {"swap_router": ("SwapRouter.sol", "SwapRouter.json"), "quoter": ("lens", "QuoterV2.sol", "QuoterV2.json")}
+    return npm_contract(UNISWAP_V3_PERIPHERY.joinpath(*paths[kind]))
+
+
+def venue_fee(venue: str) -> int | None:
+    """The V3 fee of a venue ('v3:500' -> 500), None for V2."""
+    return int(venue.removeprefix("v3:")) if venue.startswith("v3:") else None
+
+
+def read_state(project, vault, router: str = UNISWAP_V2_ROUTER02, v3_router: str | None = None) -> VaultState:
     """The vault's holdings, the V2 reserves of each token against the numeraire, the reference prices and the
-    limits, all at the latest block."""
+    limits, all at the latest block; with `v3_router`, also each token's V3 pools with the numeraire that have
+    liquidity (those of the router's factory)."""
     import ape
 
     vault = project.AgentVault.at(vault) if isinstance(vault, str) else vault
     factory = uniswap("v2_factory").at(uniswap("router").at(router).factory())
+    v3_factory = uniswap("v3_factory").at(v3_contract("swap_router").at(v3_router).factory()) if v3_router else None
     numeraire = vault.numeraire()
     tokens = [vault.tokens(i) for i in range(vault.token_count())]
     head = ape.chain.blocks.head
@@ -191,6 +219,10 @@ def read_state(project, vault, router: str = UNISWAP_V2_ROUTER02) -> VaultState:
         if min(r0, r1) == 0:
             raise ValueError(f"the V2 pair of {holding.symbol} and {state.numeraire.symbol} is empty")
         holding.reference_wad, holding.reference_time = vault.price_wad(token), vault.price_time(token)
+        for fee in V3_FEE_TIERS if v3_factory else ():
+            pool = v3_factory.getPool(token, numeraire, fee)
+            if pool != ZERO and uniswap("v3_pool").at(pool).liquidity() > 0:
+                holding.v3_pools[fee] = pool
         state.assets.append(holding)
     return state
 
@@ -204,16 +236,19 @@ def _holding(project, vault, token: str) -> Holding:
     return Holding(token, symbol, erc20.decimals(), erc20.balanceOf(vault))
 
 
-def plan_trades(state: VaultState, target: np.ndarray, cfg: ExecutorConfig = ExecutorConfig()):
+def plan_trades(
+    state: VaultState, target: np.ndarray, cfg: ExecutorConfig = ExecutorConfig(), quote: Quote | None = None
+):
     """Trades toward `target` (weight per asset, the rest in the numeraire), sells first; returns (trades,
     skipped_small). Target values are taken of the value left after the plan's predicted costs (a few fixed-
-    point rounds), so that the costs are shared by all positions. Pure: predictions use the reserves in `state`."""
+    point rounds), so that the costs are shared by all positions. V2 predictions use the reserves in `state`;
+    with `quote`, each trade of a token with V3 pools goes to the venue with the larger output."""
     target = np.asarray(target, dtype=float)
     if target.shape != (len(state.assets),) or np.any(target < 0) or target.sum() > 1 + 1e-9:
         raise ValueError(f"target weights {target} must be {len(state.assets)} non-negative weights summing to <= 1")
     after = state.total
     for _ in range(3):
-        trades, skipped = _plan(state, target, cfg, after)
+        trades, skipped = _plan(state, target, cfg, after, quote)
         after = state.total - sum(t.predicted_cost for t in trades)
     turnover = state.turnover_used
     for trade in trades:
@@ -221,7 +256,23 @@ def plan_trades(state: VaultState, target: np.ndarray, cfg: ExecutorConfig = Exe
     return trades, skipped
 
 
-def _plan(state: VaultState, target: np.ndarray, cfg: ExecutorConfig, after: int):
+def route(asset: Holding, numeraire: str, side: str, amount: int, quote: Quote | None = None) -> tuple[str, int]:
+    """The venue giving the most output for `amount` in ('v2' on a tie) and that output: V2's getAmountOut on the
+    pair's reserves against `quote` on each of the token's V3 pools."""
+    if side == "sell":
+        best = ("v2", get_amount_out(amount, asset.reserve_token, asset.reserve_numeraire))
+        token_in, token_out = asset.token, numeraire
+    else:
+        best = ("v2", get_amount_out(amount, asset.reserve_numeraire, asset.reserve_token))
+        token_in, token_out = numeraire, asset.token
+    for fee in sorted(asset.v3_pools) if quote and amount > 0 else ():
+        out = quote(token_in, token_out, fee, amount)
+        if out > best[1]:
+            best = (f"v3:{fee}", out)
+    return best
+
+
+def _plan(state: VaultState, target: np.ndarray, cfg: ExecutorConfig, after: int, quote: Quote | None = None):
     """One planning round, target values taken of `after`."""
     total = state.total
     floor = max(cfg.min_trade, int(total * cfg.min_trade_bps / BPS))
@@ -245,8 +296,10 @@ def _plan(state: VaultState, target: np.ndarray, cfg: ExecutorConfig, after: int
         )
         if amount == 0:
             continue
-        out = get_amount_out(amount, asset.reserve_token, asset.reserve_numeraire)
-        trades.append(_trade(len(trades), "sell", asset, asset.token, num, amount, out, asset.value(amount), cfg))
+        venue, out = route(asset, num, "sell", amount, quote)
+        trades.append(
+            _trade(len(trades), "sell", asset, asset.token, num, amount, out, asset.value(amount), cfg, venue)
+        )
     sells = [t.index for t in trades]
     available = state.numeraire.balance + sum(t.predicted_out for t in trades)
     spend = [
@@ -260,8 +313,8 @@ def _plan(state: VaultState, target: np.ndarray, cfg: ExecutorConfig, after: int
         if amount < max(floor, 1):
             skipped[asset.symbol] = amount
             continue
-        out = get_amount_out(amount, asset.reserve_numeraire, asset.reserve_token)
-        trade = _trade(len(trades), "buy", asset, num, asset.token, amount, out, amount, cfg)
+        venue, out = route(asset, num, "buy", amount, quote)
+        trade = _trade(len(trades), "buy", asset, num, asset.token, amount, out, amount, cfg, venue)
         trade.predicted_cost = amount - asset.value(out)
         if sum(spend) > state.numeraire.balance:
             trade.depends_on = list(sells)  # paid partly with the sells' proceeds
@@ -269,10 +322,12 @@ def _plan(state: VaultState, target: np.ndarray, cfg: ExecutorConfig, after: int
     return trades, skipped
 
 
-def _trade(index, side, asset, token_in, token_out, amount, out, mid_value, cfg) -> PlannedTrade:
+def _trade(index, side, asset, token_in, token_out, amount, out, mid_value, cfg, venue="v2") -> PlannedTrade:
     min_out = out * (BPS - cfg.tolerance_bps) // BPS
     cost = mid_value - out if side == "sell" else 0
-    return PlannedTrade(index, side, asset.symbol, token_in, token_out, amount, out, min_out, mid_value, cost)
+    return PlannedTrade(
+        index, side, asset.symbol, token_in, token_out, amount, out, min_out, mid_value, cost, venue=venue
+    )
 
 
 def _precheck(state: VaultState, trade: PlannedTrade, turnover: int) -> int:
@@ -310,7 +365,9 @@ def _precheck(state: VaultState, trade: PlannedTrade, turnover: int) -> int:
 
 
 class PortfolioExecutor:
-    """Rebalances one AgentVault toward a PortfolioStrategy's targets, trading as the vault's agent."""
+    """Rebalances one AgentVault toward a PortfolioStrategy's targets, trading as the vault's agent: through the
+    V2 `router`, and through the V3 `v3_router` (quoted with `quoter`) where the vault whitelists it and that
+    gives more. `v3_router=None` trades on V2 only."""
 
     def __init__(
         self,
@@ -322,6 +379,8 @@ class PortfolioExecutor:
         cfg: ExecutorConfig = ExecutorConfig(),
         router: str = UNISWAP_V2_ROUTER02,
         log: Callable[[str], None] = print,
+        v3_router: str | None = UNISWAP_V3_SWAP_ROUTER,
+        quoter: str = UNISWAP_V3_QUOTER_V2,
     ):
         self.ape, self.project, self.account, self.log = ape, project, account, log
         self.strategy, self.cfg = strategy, cfg
@@ -329,10 +388,35 @@ class PortfolioExecutor:
         self.router = router
         if not self.vault.router_allowed(router):
             raise ValueError(f"router {router} is not whitelisted by the vault")
+        self.v3_router = v3_router if v3_router and self.vault.router_allowed(v3_router) else None
+        self.quoter = None
+        if self.v3_router:
+            provider = ape.chain.provider
+            if not provider.get_code(self.v3_router) or not provider.get_code(quoter):
+                raise ValueError(f"the vault whitelists {self.v3_router}, but no V3 SwapRouter or QuoterV2 is there")
+            self.quoter = v3_contract("quoter").at(quoter)
+            if self.quoter.factory() != v3_contract("swap_router").at(self.v3_router).factory():
+                raise ValueError(f"the quoter {quoter} quotes another V3 factory's pools than {self.v3_router}")
+        self._quotes: dict[tuple, int] = {}
         self.history: list[np.ndarray] = []
 
     def read(self) -> VaultState:
-        return with_retries(lambda: read_state(self.project, self.vault, self.router), log=self.log)
+        self._quotes.clear()  # quotes hold for one state
+        return with_retries(lambda: read_state(self.project, self.vault, self.router, self.v3_router), log=self.log)
+
+    def quote(self, token_in: str, token_out: str, fee: int, amount_in: int) -> int:
+        """QuoterV2's output for an exact-input swap in the V3 pool at `fee` (a static call; the quoter reverts
+        inside to undo its swap), cached for the current state; 0 where the quoter reverts."""
+        from ape.exceptions import ContractLogicError
+
+        key = (token_in, token_out, fee, amount_in)
+        if key not in self._quotes:
+            try:
+                result = self.quoter.quoteExactInputSingle.call((token_in, token_out, amount_in, fee, 0))
+                self._quotes[key] = int(result[0])
+            except ContractLogicError:
+                self._quotes[key] = 0
+        return self._quotes[key]
 
     def decide(self, state: VaultState) -> np.ndarray | None:
         """The strategy's target for the state (prices of all steps so far; t counts this executor's steps)."""
@@ -364,7 +448,8 @@ class PortfolioExecutor:
             return self._done(report)
         report.target = {a.symbol: float(w) for a, w in zip(state.assets, target, strict=True)}
         report.target[state.numeraire.symbol] = float(max(1.0 - target.sum(), 0.0))
-        report.trades, report.skipped_small = plan_trades(state, target, self.cfg)
+        quote = self.quote if self.v3_router else None
+        report.trades, report.skipped_small = plan_trades(state, target, self.cfg, quote)
         report.predicted_cost = sum(t.predicted_cost for t in report.trades if t.status == "planned")
         report.weights_planned = _planned_weights(state, report.trades)
         if dry_run:
@@ -402,7 +487,8 @@ class PortfolioExecutor:
                     continue
                 if held < trade.amount_in:  # the sells realised less than predicted
                     trade.amount_in = held
-                    trade.predicted_out = get_amount_out(held, asset.reserve_numeraire, asset.reserve_token)
+                    quote = self.quote if self.v3_router else None
+                    trade.venue, trade.predicted_out = route(asset, state.numeraire.token, "buy", held, quote)
                     trade.min_out = trade.predicted_out * (BPS - self.cfg.tolerance_bps) // BPS
                     trade.predicted_cost = held - asset.value(trade.predicted_out)
                     trade.mid_value = held
@@ -410,16 +496,29 @@ class PortfolioExecutor:
             if before_trade:
                 before_trade(trade)
             deadline = self.ape.chain.blocks.head.timestamp + self.cfg.deadline_s
+            fee = venue_fee(trade.venue)
             try:
-                receipt = self.vault.swap_v2(
-                    self.router,
-                    trade.token_in,
-                    trade.token_out,
-                    trade.amount_in,
-                    trade.min_out,
-                    deadline,
-                    sender=self.account,
-                )
+                if fee is None:
+                    receipt = self.vault.swap_v2(
+                        self.router,
+                        trade.token_in,
+                        trade.token_out,
+                        trade.amount_in,
+                        trade.min_out,
+                        deadline,
+                        sender=self.account,
+                    )
+                else:
+                    receipt = self.vault.swap_v3(
+                        self.v3_router,
+                        trade.token_in,
+                        trade.token_out,
+                        fee,
+                        trade.amount_in,
+                        trade.min_out,
+                        deadline,
+                        sender=self.account,
+                    )
             except ContractLogicError as exc:
                 trade.status, trade.reason = "reverted", trade.reason + str(exc)
                 trade.tx_hash, trade.gas_used = _mined(self.ape, exc)
@@ -503,6 +602,10 @@ def format_report(r: PortfolioReport) -> str:
     def cost(raw, t):
         return f"{amount(raw, num)} ({raw / t.mid_value * BPS:.1f} bps)" if t.mid_value else amount(raw, num)
 
+    def venue(t):
+        fee = venue_fee(t.venue)
+        return "Uniswap V2" if fee is None else f"Uniswap V3 {fee / 10_000:g}%"
+
     lines = [f"vault {r.vault}, strategy {r.strategy}: value {amount(r.value_before, num)}"]
     lines.append(f"  weights before:  {weights(r.weights_before)}")
     if r.target is not None:
@@ -514,7 +617,7 @@ def format_report(r: PortfolioReport) -> str:
         sym_in, sym_out = (t.symbol, num) if t.side == "sell" else (num, t.symbol)
         what = (
             f"  #{t.index} {t.side} {t.symbol}: {amount(t.amount_in, sym_in)} -> predicted "
-            f"{amount(t.predicted_out, sym_out)} (min {amount(t.min_out, sym_out)})"
+            f"{amount(t.predicted_out, sym_out)} (min {amount(t.min_out, sym_out)}) via {venue(t)}"
         )
         if t.status == "done":
             what += (

@@ -24,8 +24,19 @@ _c = _cli()
 deploy_app, agent_app, user_errors, out, err = _c.deploy_app, _c.agent_app, _c.user_errors, _c.out, _c.err
 
 ROUTER02 = "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D"  # agents.snapshot.UNISWAP_V2_ROUTER02 (mainnet)
+SWAP_ROUTER = "0xE592427A0AEce92De3Edee1F18E0157C05861564"  # agents.snapshot.UNISWAP_V3_SWAP_ROUTER (mainnet)
+ROUTER_NAMES = {"v2": ROUTER02, "v3": SWAP_ROUTER}
 _NETWORK = Annotated[str, typer.Option(help="Ape network choice, e.g. ethereum:mainnet-fork.")]
 _RPC = Annotated[str | None, typer.Option(help="Attach to this running node instead of starting one.")]
+
+
+def _router(spec: str) -> str:
+    """v2 / v3 (the canonical routers) or a 0x address."""
+    if spec.lower() in ROUTER_NAMES:
+        return ROUTER_NAMES[spec.lower()]
+    if not (spec.startswith("0x") and len(spec) == 42):
+        raise ValueError(f"router {spec!r}: give v2, v3 or a 0x address")
+    return spec
 
 
 def _quiet() -> None:
@@ -41,7 +52,8 @@ def _print(line: str) -> None:
 @deploy_app.command(
     "vault",
     epilog="Example: lamm deploy vault --network ethereum:mainnet-fork --account test:0 --agent test:1 "
-    "--numeraire WETH --token USDC --token USDT --token WBTC --deposit USDC=30000 --out deployments/vault.json",
+    "--numeraire WETH --token USDC --token USDT --token WBTC --router v2 --router v3 --deposit USDC=30000 "
+    "--out deployments/vault.json",
 )
 @user_errors
 def deploy_vault_command(
@@ -53,7 +65,12 @@ def deploy_vault_command(
     rpc: _RPC = None,
     account: Annotated[str, typer.Option(help="The owner: test:N on local chains, else a keystore alias.")] = "test:0",
     router: Annotated[
-        list[str] | None, typer.Option(help="Uniswap V2 Router02 to allow (repeatable; default the canonical one).")
+        list[str] | None,
+        typer.Option(
+            help=f"Router to allow (repeatable): a Uniswap V2 Router02 or V3 SwapRouter address, or v2 for the "
+            f"canonical Router02 ({ROUTER02}), v3 for the canonical V3 SwapRouter ({SWAP_ROUTER}). Default: v2 "
+            "only; add v3 to let the agent trade in V3 pools where they quote better."
+        ),
     ] = None,
     max_slippage_bps: Annotated[int, typer.Option(help="Largest loss per trade vs reference prices, bps.")] = 100,
     turnover_cap_bps: Annotated[int, typer.Option(help="Value traded per period, bps of the vault's value.")] = 20_000,
@@ -90,7 +107,7 @@ def deploy_vault_command(
             agent_address,
             base,
             tokens,
-            list(router or [ROUTER02]),
+            [_router(r) for r in router or ["v2"]],
             max_slippage_bps,
             turnover_cap_bps,
             period,
@@ -136,6 +153,13 @@ def agent_portfolio(
         bool, typer.Option("--refresh-prices", help="First set the reference prices (the account must own the vault).")
     ] = False,
     router: Annotated[str, typer.Option(help="Uniswap V2 Router02 to trade through.")] = ROUTER02,
+    v3_router: Annotated[
+        str,
+        typer.Option(
+            help="Uniswap V3 SwapRouter: used where the vault whitelists it and a V3 pool quotes better than V2 "
+            "('none' for V2 only)."
+        ),
+    ] = SWAP_ROUTER,
     tolerance_bps: Annotated[int, typer.Option(help="min_out = predicted output less this, bps.")] = 50,
     min_trade_bps: Annotated[float, typer.Option(help="Skip trades under this share of the vault, bps.")] = 10.0,
     deadline: Annotated[int, typer.Option(help="Seconds each trade stays valid.")] = 300,
@@ -164,7 +188,10 @@ def agent_portfolio(
         if refresh_prices:
             for price in refresh_reference_prices(project, vault, sender):
                 _print(f"reference price of {price['token']} set to {price['price_wad']} (wad) from {price['source']}")
-        executor = PortfolioExecutor(ape, project, vault, sender, policy, cfg, router, log=_print)
+        v3 = None if v3_router.lower() == "none" else _router(v3_router)
+        executor = PortfolioExecutor(
+            ape, project, vault, sender, policy, cfg, _router(router), log=_print, v3_router=v3
+        )
         try:
             while True:
                 reports.append(executor.step(dry_run))

@@ -3,7 +3,8 @@
 The vault's numeraire is WETH and it may hold USDC, USDT and WBTC: the snapshot has a V2 pair of each with WETH
 (there is no USDC/WBTC pair), so every trade nets through WETH. Reference prices come from the V3 pools for
 USDC (0.05%) and WBTC (0.3%) and from the V2 pair for USDT (no V3 pool). The stand-in tokens are minted by
-test account 0, which built the snapshot (StandInToken's minter).
+test account 0, which built the snapshot (StandInToken's minter). One test gives a small vault the V3 SwapRouter as
+well, where the USDC/WETH 0.05% pool quotes better than the V2 pair's 0.3% for its modest trade.
 """
 
 import json
@@ -16,8 +17,8 @@ import numpy as np
 import pytest
 from chain import FAR, MAX_UINT, forked_snapshot
 
-from agents.portfolio_executor import ExecutorConfig, PortfolioExecutor, get_amount_out, read_state
-from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02
+from agents.portfolio_executor import ExecutorConfig, PortfolioExecutor, format_report, get_amount_out, read_state
+from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02, UNISWAP_V3_SWAP_ROUTER
 from agents.vault import deploy_vault, deposit, refresh_reference_prices, uniswap
 from envs.portfolio_execution import amount_out
 from strategies.portfolio import parse_portfolio_strategy
@@ -293,6 +294,10 @@ def test_lamm_deploy_vault_writes_a_usable_record(e, tmp_path):
         "USDT",
         "--token",
         "WBTC",
+        "--router",
+        "v2",
+        "--router",
+        UNISWAP_V3_SWAP_ROUTER,
         "--max-slippage-bps",
         "150",
         "--deposit",
@@ -304,7 +309,8 @@ def test_lamm_deploy_vault_writes_a_usable_record(e, tmp_path):
     record = json.loads(path.read_text())
     assert record["chain_id"] == 1 and record["network"] == "ethereum:mainnet-fork"
     assert record["owner"] == owner.address and record["agent"] == e["agent"].address
-    assert record["numeraire"] == TOKENS["WETH"][0] and record["routers"] == [UNISWAP_V2_ROUTER02]
+    assert record["numeraire"] == TOKENS["WETH"][0]
+    assert record["routers"] == [UNISWAP_V2_ROUTER02, UNISWAP_V3_SWAP_ROUTER]
     assert record["tokens"] == [TOKENS[s][0] for s in ("USDC", "USDT", "WBTC")]
     assert record["limits"] == {
         "max_slippage_bps": 150,
@@ -317,7 +323,8 @@ def test_lamm_deploy_vault_writes_a_usable_record(e, tmp_path):
     assert {"deploy", f"deposit:{TOKENS['USDC'][0]}"} <= set(record["transactions"])
     vault = project.AgentVault.at(record["vault"])
     assert vault.owner() == owner.address and vault.agent() == e["agent"].address and vault.max_slippage_bps() == 150
-    assert vault.router_allowed(UNISWAP_V2_ROUTER02) and vault.token_count() == 4
+    assert vault.router_allowed(UNISWAP_V2_ROUTER02) and vault.router_allowed(UNISWAP_V3_SWAP_ROUTER)
+    assert vault.token_count() == 4
     assert e["USDC"].balanceOf(vault) == 5_000 * 10**6
     assert ape.chain.get_receipt(record["transactions"]["deploy"]).block_number == record["block"]
     # Usable: the agent rebalances the new vault straight away.
@@ -326,3 +333,58 @@ def test_lamm_deploy_vault_writes_a_usable_record(e, tmp_path):
     assert report.trades and all(t.status == "done" for t in report.trades)
     weights = np.array([report.weights_after[s] for s in ("USDC", "USDT", "WBTC")])
     assert np.all(np.abs(weights - 1 / 3) < WEIGHT_TOLERANCE)
+
+
+def test_a_vault_with_both_routers_trades_each_token_where_it_quotes_best(e):
+    """From 3 WETH to equal thirds: 1 WETH of USDC goes through the V3 0.05% pool (0.05% fee + ~0.1% impact
+    beats V2's 0.3%), USDT through V2 (no V3 pool), WBTC through V2 (its V3 pool has the same 0.3% fee and far
+    less depth). Every prediction, V2's formula or QuoterV2's, is realised exactly."""
+    ape, project, owner, agent = e["ape"], e["project"], e["owner"], e["agent"]
+    routers = [UNISWAP_V2_ROUTER02, UNISWAP_V3_SWAP_ROUTER]
+    tokens = [TOKENS[s][0] for s in ("USDC", "USDT", "WBTC")]
+    args = (SLIPPAGE_BPS, TURNOVER_BPS, PERIOD, PRICE_AGE)
+    record = deploy_vault(ape, project, owner, agent.address, TOKENS["WETH"][0], tokens, routers, *args)
+    refresh_reference_prices(project, record.vault, owner)
+    e["WETH"].mint(record.vault, 3 * 10**18, sender=owner)
+    vault = project.AgentVault.at(record.vault)
+    assert vault.router_allowed(UNISWAP_V2_ROUTER02) and vault.router_allowed(UNISWAP_V3_SWAP_ROUTER)
+
+    def run(dry_run=False, **kw):
+        strategy = parse_portfolio_strategy("mix")
+        return PortfolioExecutor(ape, project, record.vault, agent, strategy, log=lambda _: None, **kw).step(dry_run)
+
+    v2_only = run(dry_run=True, v3_router=None)  # the same plan on V2 alone, for comparison
+    assert {t.venue for t in v2_only.trades} == {"v2"}
+    state = read_state(project, vault, v3_router=UNISWAP_V3_SWAP_ROUTER)
+    assert {a.symbol: sorted(a.v3_pools) for a in state.assets} == {"USDC": [500], "USDT": [], "WBTC": [3000]}
+    report = run()
+
+    assert [(t.side, t.symbol, t.venue) for t in report.trades] == [
+        ("buy", "USDC", "v3:500"),
+        ("buy", "USDT", "v2"),
+        ("buy", "WBTC", "v2"),
+    ]
+    assert all(t.status == "done" for t in report.trades), [t.reason for t in report.trades]
+    reserves = {a.symbol: (a.reserve_numeraire, a.reserve_token) for a in state.assets}
+    for t in report.trades:
+        v2_out = get_amount_out(t.amount_in, *reserves[t.symbol])
+        if t.venue == "v2":
+            assert t.predicted_out == v2_out
+        else:
+            assert t.predicted_out > v2_out * 1.001  # V3 beats V2 by more than 10 bps here
+        assert t.realised_out == t.predicted_out and t.realised_cost == t.predicted_cost
+        (event,) = ape.chain.get_receipt(t.tx_hash).decode_logs(vault.Trade)
+        assert event.router == (UNISWAP_V3_SWAP_ROUTER if t.venue != "v2" else UNISWAP_V2_ROUTER02)
+        assert event.amount_out == t.realised_out
+    for symbol in ("USDC", "USDT", "WBTC"):
+        assert abs(report.weights_after[symbol] - 1 / 3) < WEIGHT_TOLERANCE, report.weights_after
+    assert report.realised_cost == report.predicted_cost < v2_only.predicted_cost
+    assert "via Uniswap V3 0.05%" in format_report(report) and "via Uniswap V2" in format_report(report)
+    assert report.as_dict()["trades"][0]["venue"] == "v3:500"
+    usdc = report.trades[0]
+    print(
+        f"\nUSDC buy of {usdc.amount_in / 1e18:.4f} WETH: V3 0.05% cost {usdc.realised_cost / usdc.mid_value * 1e4:.1f}"
+        f" bps vs V2 {v2_only.trades[0].predicted_cost / v2_only.trades[0].mid_value * 1e4:.1f} bps planned; gas "
+        + ", ".join(f"{t.symbol} {t.venue} {t.gas_used}" for t in report.trades)
+        + f"; weights after {', '.join(f'{k} {w:.4f}' for k, w in report.weights_after.items())}"
+    )
