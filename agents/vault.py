@@ -1,9 +1,11 @@
 """`lamm deploy vault`: an AgentVault with its whitelists and limits, its record, and reference prices.
 
-Reference prices come from a source independent of where the agent trades (Uniswap V2): the Uniswap V3 pool
-of (token, numeraire) at fee 500, else 3000, when the V3 factory has one with liquidity (price from slot0's
-sqrtPriceX96); otherwise the V2 pair's reserves. Prices are in the vault's units: numeraire raw units per
-1e18 raw units of the token, so decimals are handled by working in raw units throughout.
+Reference prices are read when the owner refreshes them and stored in the vault, so a trade moved in front
+of the agent's cannot move them: from the Uniswap V3 pool of (token, numeraire) at fee 500, else 3000, when
+the V3 factory has one with liquidity (price from slot0's sqrtPriceX96); otherwise the V2 pair's reserves.
+The agent may trade in the same pools (V2, or V3 where it quotes better); refresh prices away from trades.
+Prices are in the vault's units: numeraire raw units per 1e18 raw units of the token, so decimals are handled
+by working in raw units throughout.
 """
 
 from __future__ import annotations
