@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from agents.zk.circuit import ZkModel
 from agents.zk.prover import ProofError, prove_fee
@@ -31,7 +31,6 @@ class FeeStep:
     old_fee_bps: float | None = None
     reason: str = ""  # why nothing was sent, or the outcome
     seconds: float = 0.0  # from reading the features to the mined update
-    extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -101,6 +100,7 @@ class FeeAgent:
         if reason:
             step.reason = f"not sent: {reason}"
             return self._done(step, started)
+        # a retry after a lost receipt cannot change the fee twice: the controller takes one update per epoch
         receipt = with_retries(
             lambda: self.controller.propose(
                 self.pool.address,
