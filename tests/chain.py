@@ -5,22 +5,24 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
-from agents.toolchain import prepare
-
-ROOT = Path(__file__).resolve().parents[1]
 MAX_UINT = 2**256 - 1
 FAR = 2**63  # a deadline that never expires
 
 
 @contextmanager
 def local_chain():
-    """Starts anvil on a free port (ape-foundry, host auto), yields (ape module, project), stops it."""
-    prepare()
-    import ape
+    """Starts a fresh anvil on a free port, yields (ape module, project) attached to it, stops it. (Our own node
+    rather than ape-foundry's: after a mainnet-fork session in the same process, ape-foundry may start its
+    local node forking the stopped upstream.)"""
+    from agents.chain import connect
+    from agents.local_node import start_anvil
 
-    project = ape.Project(ROOT)
-    with ape.networks.parse_network_choice("ethereum:local:foundry"):
-        yield ape, project
+    node = start_anvil()
+    try:
+        with connect(rpc=node.url) as (ape, project):
+            yield ape, project
+    finally:
+        node.stop()
 
 
 def deploy_tokens(ape, project, owner, decimals=(18, 6)):
