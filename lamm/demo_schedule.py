@@ -109,7 +109,8 @@ def run_schedule_stage(out: Console) -> list[dict]:
                 engine = open_engine(db)
                 rows = Ledger(engine).runs()
                 engine.dispose()
-                out.print(runs_table(rows, title="run ledger"), soft_wrap=True)
+                wide = out if out.is_terminal else Console(width=200)  # pipes and logs: keep the columns
+                wide.print(runs_table(rows, title="run ledger"))
                 return rows
         finally:
             upstream.stop()
