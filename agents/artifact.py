@@ -42,6 +42,15 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def portable_path(data: str | Path) -> str:
+    """Where the data was, as a card records it: relative to the working directory, never this machine's
+    absolute path (the files' hashes identify the data)."""
+    import os
+
+    text = str(data)
+    return os.path.relpath(text) if os.path.isabs(text) else text
+
+
 def data_files(data: str, start, end) -> list[dict]:
     """The files a period reads, with their hashes (empty for the synthetic market)."""
     from envs.data.swaps import list_data_files

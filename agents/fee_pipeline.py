@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.artifact import PNL, build_artifact, data_files, write_card
+from agents.artifact import PNL, build_artifact, data_files, portable_path, write_card
 from agents.fee_training import Period, load_period, train
 from agents.training_config import TrainConfig
 from envs.market import MarketSpec
@@ -46,7 +46,7 @@ def run_training_job(job: TrainingJob) -> dict:
     card = {
         "name": job.name or job.out.name,
         "data": {
-            "source": job.data,
+            "source": portable_path(job.data),
             "files": data_files(job.data, *span),
             "decimals": [job.spec.decimals0, job.spec.decimals1],
             "quote": job.spec.quote,

@@ -20,7 +20,7 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 from torch import nn
 
-from agents.artifact import sha256
+from agents.artifact import portable_path, sha256
 from backtests.portfolio_engine import portfolio_metrics, run_portfolio
 from envs.portfolio_env import PortfolioEnv
 from envs.portfolio_execution import ExecutionConfig
@@ -183,7 +183,7 @@ def build_portfolio_card(data: Path, train, evaluation, series_eval, cfg, second
         "seconds": seconds,
         "assets": series_eval.assets,
         "interval": series_eval.interval,
-        "data": {"path": str(data), "sha256": sha256(Path(data)) if Path(data).is_file() else None},
+        "data": {"path": portable_path(data), "sha256": sha256(Path(data)) if Path(data).is_file() else None},
         "train": train,
         "evaluation": evaluation,
         "config": cfg.to_dict(),

@@ -50,7 +50,7 @@ def main() -> None:
         args.out,
     ]
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
+    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)  # cards record data relative to the project
     minutes = (time.perf_counter() - t0) / 60
     card = json.loads((Path(args.out) / "card.json").read_text())
     print(f"training wall time, {len(card.get('seeds', [1]))} seeds: {minutes:.1f} min (target <= 30)")
