@@ -11,11 +11,28 @@ from rich.console import Console
 FAR = 2**63
 
 
+def market_pool(ape, project, owner, market, controller: str | None = None):
+    """Test tokens and a DynamicFeePool at 30 bps as deep as the market's venue at its first swap, the owner's
+    tokens approved for swapping; returns (deployment record, pool contract)."""
+    from agents.deploy import deploy_pool, deploy_test_tokens
+    from envs.amm import PoolParams
+
+    tokens = deploy_test_tokens(project, owner, 2**200)
+    price, depth = float(market.price[0]), float(market.liquidity[0])
+    reserves = (int(depth / price**0.5), int(depth * price**0.5))
+    record = deploy_pool(
+        ape, project, owner, "local", tokens[0].address, tokens[1].address, 3000, PoolParams(), controller, reserves
+    )
+    pool = project.DynamicFeePool.at(record.pool)
+    for t in tokens:
+        t.approve(pool, 2**255, sender=owner)
+    return record, pool
+
+
 def run_chain_stage(out: Console, swaps: int = 40, seed: int = 0) -> None:
     from ape.logging import logger
 
     from agents.chain import connect
-    from agents.deploy import deploy_pool, deploy_test_tokens
     from agents.local_node import start_anvil
     from envs.amm import Pool, PoolParams
     from envs.data import load_swaps
@@ -30,24 +47,8 @@ def run_chain_stage(out: Console, swaps: int = 40, seed: int = 0) -> None:
     try:
         with connect(rpc=node.url) as (ape, project):
             owner = ape.accounts.test_accounts[0]
-            tokens = deploy_test_tokens(project, owner, 2**200)
-            price, depth = float(market.price[0]), float(market.liquidity[0])  # as deep as the venue
-            r0, r1 = int(depth / price**0.5), int(depth * price**0.5)
-            record = deploy_pool(
-                ape,
-                project,
-                owner,
-                "local",
-                tokens[0].address,
-                tokens[1].address,
-                3000,
-                PoolParams(),
-                liquidity=(r0, r1),
-            )
-            pool = project.DynamicFeePool.at(record.pool)
-            for t in tokens:
-                t.approve(pool, 2**255, sender=owner)
-            sim = Pool(r0, r1, 3000, PoolParams(), now=pool.last_ts())
+            record, pool = market_pool(ape, project, owner, market)
+            sim = Pool(*record.liquidity, 3000, PoolParams(), now=pool.last_ts())
             first = ape.chain.blocks.head.number + 1
             sent = []
             for i in picks:

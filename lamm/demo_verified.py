@@ -14,14 +14,13 @@ def run_verified_stage(out: Console, model_dir: Path, swaps: int = 30, seed: int
     from ape.logging import logger
 
     from agents.chain import connect
-    from agents.deploy import deploy_pool, deploy_test_tokens
     from agents.fee_agent import FeeAgent
     from agents.local_node import start_anvil
     from agents.zk.model_circuit import zk_for_model
     from agents.zk.registry import deploy_controller, register_model
-    from envs.amm import PoolParams
     from envs.market import build_market
     from envs.synthetic import SyntheticMarketConfig, generate_swaps
+    from lamm.demo_chain import market_pool
 
     logger.set_level("WARNING")
     zk = zk_for_model(model_dir, log=out.print)
@@ -31,31 +30,14 @@ def run_verified_stage(out: Console, model_dir: Path, swaps: int = 30, seed: int
     try:
         with connect(rpc=node.url) as (ape, project):
             owner = ape.accounts.test_accounts[0]
-            tokens = deploy_test_tokens(project, owner, 2**200)
             controller = deploy_controller(project, owner)
-            price, depth = float(market.price[0]), float(market.liquidity[0])
-            r0, r1 = int(depth / price**0.5), int(depth * price**0.5)
-            record = deploy_pool(
-                ape,
-                project,
-                owner,
-                "local",
-                tokens[0].address,
-                tokens[1].address,
-                3000,
-                PoolParams(),
-                controller.address,
-                (r0, r1),
-            )
+            record, pool = market_pool(ape, project, owner, market, controller.address)
             registration = register_model(ape, project, owner, "local", zk, controller.address, (record.pool,))
             out.print(
                 f"model {zk.model_id[:18]}... ({zk.srs.split(':')[0]} SRS): verifier {registration.verifier} "
                 f"({registration.verifier_bytes:,} bytes) registered at FeeController {controller.address}, "
                 f"governing pool {record.pool}"
             )
-            pool = project.DynamicFeePool.at(record.pool)
-            for t in tokens:
-                t.approve(pool, 2**255, sender=owner)
             for i in picks:
                 zero_for_one = bool(market.amount0[i] > 0)
                 amount = int(market.amount0[i] if zero_for_one else market.amount1[i])

@@ -4,12 +4,11 @@ import subprocess
 import sys
 
 import pytest
-from chain import FAR
+from chain import FAR, forked_snapshot
 
 from agents.artifacts_npm import UNISWAP_V2_PERIPHERY, UNISWAP_V3_CORE, npm_contract
-from agents.chain import connect, upstream_rpc
 from agents.deploy import deploy_pool
-from agents.local_node import rpc, start_anvil
+from agents.local_node import rpc
 from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02
 from envs.amm import PoolParams
 
@@ -24,12 +23,8 @@ def forked(tmp_path_factory):
         timeout=300,
     )
     assert res.returncode == 0, res.stderr[-2000:]
-    node = start_anvil(state=state, chain_id=1)
-    try:
-        with upstream_rpc(node.url), connect("ethereum:mainnet-fork:foundry") as (ape, project):
-            yield ape, project, node
-    finally:
-        node.stop()
+    with forked_snapshot(state) as chain:
+        yield chain
 
 
 def test_snapshot_has_mainnet_tokens_and_uniswap_at_canonical_addresses(forked):

@@ -20,13 +20,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from chain import forked_snapshot
 
 from agents.chain import connect
 from agents.local_node import free_port, start_anvil
 from agents.schedule.database import open_engine
 from agents.schedule.ledger import Ledger
 from agents.schedule.reconcile import TRADE_TOPIC
-from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02, build_snapshot
+from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02
 from agents.vault import deploy_vault, deposit, refresh_reference_prices
 
 FUNDS = 30_000 * 10**6  # USDC
@@ -34,46 +35,34 @@ STRATEGY = "seesaw:low=0.4,high=0.6"
 
 
 @pytest.fixture(scope="module")
-def forked(tmp_path_factory):
-    state = tmp_path_factory.mktemp("snapshot") / "mainnet.json"
-    build_snapshot(state)
-    upstream = start_anvil(state=state, chain_id=1)
-    previous = os.environ.get("ETH_RPC_URL")
-    os.environ["ETH_RPC_URL"] = upstream.url
-    try:
-        with connect("ethereum:mainnet-fork:foundry") as (ape, project):
-            owner, agent = ape.accounts.test_accounts[:2]
-            record = deploy_vault(
-                ape,
-                project,
-                owner,
-                agent.address,
-                TOKENS["WETH"][0],
-                [TOKENS["USDC"][0]],
-                [UNISWAP_V2_ROUTER02],
-                100,
-                1_000_000,  # turnover cap: 100x the vault per day, never in the way here
-                86_400,
-                3_600,
-            )
-            refresh_reference_prices(project, record.vault, owner)
-            usdc = project.StandInToken.at(TOKENS["USDC"][0])
-            usdc.mint(owner, FUNDS, sender=owner)
-            deposit(project, record.vault, owner, usdc.address, FUNDS)
-            yield {
-                "ape": ape,
-                "web3": ape.chain.provider.web3,
-                "vault": record.vault,
-                "agent": agent,
-                "fork_url": ape.chain.provider.uri,
-                "upstream_url": upstream.url,
-            }
-    finally:
-        upstream.stop()
-        if previous is None:
-            os.environ.pop("ETH_RPC_URL", None)
-        else:
-            os.environ["ETH_RPC_URL"] = previous
+def forked(snapshot_state):
+    with forked_snapshot(snapshot_state) as (ape, project, upstream):
+        owner, agent = ape.accounts.test_accounts[:2]
+        record = deploy_vault(
+            ape,
+            project,
+            owner,
+            agent.address,
+            TOKENS["WETH"][0],
+            [TOKENS["USDC"][0]],
+            [UNISWAP_V2_ROUTER02],
+            100,
+            1_000_000,  # turnover cap: 100x the vault per day, never in the way here
+            86_400,
+            3_600,
+        )
+        refresh_reference_prices(project, record.vault, owner)
+        usdc = project.StandInToken.at(TOKENS["USDC"][0])
+        usdc.mint(owner, FUNDS, sender=owner)
+        deposit(project, record.vault, owner, usdc.address, FUNDS)
+        yield {
+            "ape": ape,
+            "web3": ape.chain.provider.web3,
+            "vault": record.vault,
+            "agent": agent,
+            "fork_url": ape.chain.provider.uri,
+            "upstream_url": upstream.url,
+        }
 
 
 @pytest.fixture
