@@ -61,14 +61,20 @@ def fund(owner, tokens, spender, amount=2**200):
 
 @contextmanager
 def forked_snapshot(state: Path):
-    """Serves the snapshot `state` on anvil (chain id 1) and yields (ape, project, node) connected through
-    ethereum:mainnet-fork with it as the upstream, exactly as a user forks mainnet."""
+    """Serves the snapshot `state` on anvil (chain id 1), forks it with a second anvil, and yields
+    (ape, project, upstream node) connected to the fork through ethereum:mainnet-fork with the snapshot as
+    ETH_RPC_URL, as a user forks mainnet. The fork node is ours rather than ape-foundry's: in a long test
+    session ape-foundry's own start of a fork node proved flaky (the demo, a fresh process, covers that path)."""
     from agents.chain import connect, upstream_rpc
     from agents.local_node import start_anvil
 
     node = start_anvil(state=state, chain_id=1)
+    fork = None
     try:
-        with upstream_rpc(node.url), connect("ethereum:mainnet-fork:foundry") as (ape, project):
+        fork = start_anvil(fork=node.url, chain_id=1)
+        with upstream_rpc(node.url), connect("ethereum:mainnet-fork:foundry", rpc=fork.url) as (ape, project):
             yield ape, project, node
     finally:
+        if fork is not None:
+            fork.stop()
         node.stop()
