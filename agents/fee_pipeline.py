@@ -39,7 +39,7 @@ def run_training_job(job: TrainingJob) -> dict:
     eval_market = (
         load_period(job.data, job.evaluation, job.spec, cfg.step, synthetic_seed=1) if job.evaluation else train_market
     )
-    select = job.evaluation if job.select_on_evaluation else None
+    select = job.evaluation if job.select_on_evaluation and cfg.algo != "cps" else None
     select_market = eval_market if select else None
     outcome = train(train_market, select_market, cfg, job.out, resume=job.resume, progress_bar=job.progress_bar)
     span = (job.train.start, job.evaluation.end) if job.train and job.evaluation else (None, None)
@@ -75,7 +75,7 @@ def train_seeds(job: TrainingJob, seeds: list[int], backend: str, address: str |
     if len(seeds) == 1:
         return run_training_job(replace(job, config=job.config.replace(seed=seeds[0])))
     jobs = [replace(job, config=job.config.replace(seed=s), out=job.out / "seeds" / f"seed-{s}") for s in seeds]
-    cards = run_jobs(run_training_job, jobs, backend, address, cpus_per_job=job.config.n_envs)
+    cards = run_jobs(run_training_job, jobs, backend, address, cpus_per_job=job.config.cpus)
     margins = [c["evaluation"]["margin_bps_per_day"] for c in cards]
     order = np.argsort(margins)
     chosen = cards[int(order[len(order) // 2])]

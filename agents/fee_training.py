@@ -28,7 +28,7 @@ from backtests.sources import load_swap_table
 from envs.fee_env import DynamicFeeEnv
 from envs.market import Market, MarketSpec, build_market
 
-ALGORITHMS = {"ppo": PPO, "sac": SAC}
+ALGORITHMS = {"ppo": PPO, "sac": SAC, "cps": PPO}  # cps saves an SB3 PPO model
 warnings.filterwarnings("ignore", message="Training and eval env are not of the same type")
 
 
@@ -184,6 +184,13 @@ def train(
     progress_bar: bool = False,
 ) -> TrainOutcome:
     """Trains (or resumes) into out_dir/checkpoints and returns where the chosen policy is."""
+    if cfg.algo == "cps":
+        if resume:
+            raise ValueError("--resume: counterfactual policy search (cps) keeps no checkpoints; run it again")
+        from agents.policy_search import train_cps
+
+        path, simulated, seconds = train_cps(train_market, cfg, out_dir, _new_model)
+        return TrainOutcome(path, simulated, seconds, None)
     ckpt = out_dir / "checkpoints"
     algo = ALGORITHMS[cfg.algo]
     env = _vec_env(train_market, cfg)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from envs.simulation import FeeSimConfig
 
-ALGOS = ("ppo", "sac")
+ALGOS = ("ppo", "sac", "cps")  # cps: counterfactual policy search (agents.policy_search)
 # ReLU keeps the proof small: EZKL proves it with range checks, where tanh needs a lookup table
 ACTIVATIONS = ("relu", "tanh")
 
@@ -38,7 +38,7 @@ class TrainConfig:
     learning_rate: float = 3e-4
     gamma: float = 0.9  # fee decisions pay off within minutes
     reward_scale: float = 100.0  # rewards are bps of TVL per step, ~1e-3: scaled for the optimiser only
-    reward_baseline_bps: float | None = 30.0  # control variate: PnL relative to a shadow pool at this fee
+    reward_baseline_bps: float | None = 30.0  # control variate: minus the same step from the same state at this fee
     reward_shaping: bool = True  # charge displacement from the fair price when it happens (envs.fee_env)
     # PPO
     n_steps: int = 1024
@@ -53,6 +53,11 @@ class TrainConfig:
     buffer_size: int = 200_000
     learning_starts: int = 5_000
     tau: float = 0.005
+    # counterfactual policy search
+    cps_grid: int = 24  # fees tried at every step, log-spaced over the pool's bounds
+    cps_horizon: int = 10  # steps a deviation is followed for (its later costs)
+    cps_epochs: int = 60
+    cps_weight_decay: float = 1e-3
     # evaluation and checkpoints
     eval_every: int = 100_000  # steps between validation evaluations (best checkpoint kept)
     checkpoint_every: int = 100_000
@@ -63,11 +68,18 @@ class TrainConfig:
             raise ValueError(f"unknown algorithm {self.algo!r}: use one of {', '.join(ALGOS)}")
         if self.timesteps <= 0 or self.n_envs <= 0 or self.episode_days <= 0:
             raise ValueError("timesteps, n_envs and episode_days must be positive")
+        if self.cps_grid < 2 or self.cps_horizon < 1 or self.cps_epochs < 1:
+            raise ValueError("cps_grid must be at least 2, cps_horizon and cps_epochs at least 1")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.activation!r}: use one of {', '.join(ACTIVATIONS)}")
         if not self.net_arch or any(n <= 0 for n in self.net_arch):
             raise ValueError("net_arch must list positive layer widths")
         object.__setattr__(self, "net_arch", tuple(self.net_arch))
+
+    @property
+    def cpus(self) -> int:
+        """Cores one run keeps busy: its environment processes (cps runs in one process)."""
+        return 1 if self.algo == "cps" else self.n_envs
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)

@@ -20,6 +20,12 @@ from backtests.report import write_atomic
 
 def suggest(trial: optuna.Trial, algo: str) -> dict:
     """The searched settings (the rest come from the base config)."""
+    if algo == "cps":
+        return {
+            "learning_rate": trial.suggest_float("learning_rate", 3e-4, 1e-2, log=True),
+            "cps_horizon": trial.suggest_categorical("cps_horizon", [5, 10, 20]),
+            "cps_weight_decay": trial.suggest_float("cps_weight_decay", 1e-5, 1e-2, log=True),
+        }
     params = {
         "learning_rate": trial.suggest_float("learning_rate", 1e-4, 2e-3, log=True),
         "gamma": trial.suggest_float("gamma", 0.5, 0.99),
@@ -49,7 +55,7 @@ def tune(job: TrainingJob, trials: int, parallel: int, backend: str, address: st
             replace(job, config=job.config.replace(**p), out=job.out / "trials" / f"trial-{t.number}")
             for t, p in zip(batch, params, strict=True)
         ]
-        cards = run_jobs(run_training_job, jobs, backend, address, cpus_per_job=job.config.n_envs)
+        cards = run_jobs(run_training_job, jobs, backend, address, cpus_per_job=job.config.cpus)
         for t, p, j, card in zip(batch, params, jobs, cards, strict=True):
             learned = card["evaluation"]["metrics"][f"learned:{j.out}"][PNL]
             study.tell(t, learned)

@@ -46,7 +46,7 @@ def run_walk_forward(job: TrainingJob, k: int, days: list[date], backend: str, a
         replace(job, train=tr, evaluation=ev, out=job.out / "folds" / f"fold-{i}", select_on_evaluation=False)
         for i, (tr, ev) in enumerate(folds(days, k))
     ]
-    cards = run_jobs(run_training_job, jobs, backend, address, cpus_per_job=job.config.n_envs)
+    cards = run_jobs(run_training_job, jobs, backend, address, cpus_per_job=job.config.cpus)
     per_fold, pooled, total_days = [], {}, 0.0
     for j, card in zip(jobs, cards, strict=True):
         metrics = {("learned" if s.startswith("learned:") else s): m for s, m in card["evaluation"]["metrics"].items()}

@@ -3,6 +3,7 @@ validate on 2025-07-06..07-30, three seeds, against the best static fee (chosen 
 validation days) and every heuristic baseline.
 
     .venv/bin/python benchmarks/train_fee_quality.py [--out runs/fee-quality] [--seeds 0,1,2]
+        [--config agents/configs/fee-cps.toml]   (fee-ppo.toml: the same with PPO)
 
 Prints the wall time (target: at most 30 minutes on the 2-core machine), each seed's validation margin in
 bps of TVL per day, their mean and spread, and the validation table of the median seed.
@@ -25,6 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "runs" / "fee-quality"))
     parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--config", default=str(ROOT / "agents" / "configs" / "fee-cps.toml"))
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
@@ -43,7 +45,7 @@ def main() -> None:
         "--val-to",
         "2025-07-30",
         "--config",
-        str(ROOT / "agents" / "configs" / "fee-ppo.toml"),
+        args.config,
         "--seeds",
         args.seeds,
         "--out",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib.machinery
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -277,6 +278,28 @@ class Replay:
     @property
     def fair_price(self) -> float:
         return float(self._fair[0])
+
+    @contextmanager
+    def what_if(self):
+        """Steps run inside the block leave no trace: the pool, the fair price, the position and the ledger are
+        restored on exit. For counterfactual steps (the same step from the same state at another fee)."""
+        state, fair, last_block, position, ledger = (
+            self.pool.state,
+            self._fair.copy(),
+            self._last_block.copy(),
+            self.position,
+            self._ledger,
+        )
+        self._ledger = _core.ledger_new()
+        try:
+            yield self
+        finally:
+            _core.ledger_free(self._ledger)
+            self._ledger = ledger
+            self.pool.state = state
+            self._fair[:] = fair
+            self._last_block[:] = last_block
+            self.position = position
 
     def run(self, step_end: np.ndarray, fee_pips: np.ndarray) -> np.ndarray:
         """Runs len(step_end) steps (swap index bounds, exclusive) at the requested fees; returns the

@@ -9,7 +9,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 import envs  # noqa: F401  (registers the environment)
 from backtests.engine import run_fee_strategy
 from envs.fee_env import DynamicFeeEnv, default_market
-from envs.simulation import FeeSimConfig, step_pnl_bps
+from envs.simulation import FeeSimConfig, bps_to_pips, start_replay, step_pnl_bps
 from strategies.spec import parse_fee_strategy
 
 
@@ -134,3 +134,18 @@ def test_steps_by_blocks_or_seconds_partition_the_swaps(market, step):
             if b > a:
                 assert (m.block[a:b] - m.block[0]).max() // n == (m.block[a:b] - m.block[0]).min() // n
     check_env(DynamicFeeEnv(m, episode_steps=20), skip_render_check=True)
+
+
+def test_what_if_steps_leave_no_trace(market):
+    """A counterfactual step (the same step from the same state at another fee) changes nothing: the replay
+    goes on exactly as one that never tried it, to the wei and the feature."""
+    cfg = FeeSimConfig()
+    probed, plain = start_replay(market, cfg), start_replay(market, cfg)
+    fee = np.array([bps_to_pips(18)], dtype=np.int64)
+    for k in range(60):
+        bounds = market.step_end[k : k + 1]
+        with probed.what_if() as trial:
+            trial.run(market.step_end[k : k + 5], np.full(5, bps_to_pips(3), dtype=np.int64))
+        np.testing.assert_array_equal(probed.run(bounds, fee), plain.run(bounds, fee))
+    assert probed.pool.state == plain.pool.state and probed.ledger == plain.ledger
+    assert probed.position == plain.position and probed.fair_price == plain.fair_price

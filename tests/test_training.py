@@ -74,10 +74,14 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path):
     assert card["training"]["timesteps"] == 4096
 
 
-def _mean_learned_fee(tmp_path: Path, beta: float) -> float:
+CPS = replace(FAST, algo="cps", learning_rate=3e-3, batch_size=1024, cps_grid=12, cps_horizon=5, cps_epochs=20)
+
+
+def _mean_learned_fee(tmp_path: Path, beta: float, algo: str = "ppo") -> float:
     """Trains where flow is fee-elastic (beta high: low fees win) or inelastic (beta low: high fees win)."""
-    cfg = replace(FAST, timesteps=12_288, sim=FeeSimConfig(beta=beta), eval_every=10**9, log_std_init=-0.5)
-    out = tmp_path / f"beta-{beta:g}"
+    base = FAST if algo == "ppo" else CPS
+    cfg = replace(base, timesteps=12_288, sim=FeeSimConfig(beta=beta), eval_every=10**9, log_std_init=-0.5)
+    out = tmp_path / f"{algo}-beta-{beta:g}"
     run_training_job(TrainingJob("synthetic", None, None, MarketSpec(), cfg, out))
     obs = []
     env = DynamicFeeEnv(default_market(days=1, seed=1), cfg.sim, episode_steps=300)
@@ -89,10 +93,28 @@ def _mean_learned_fee(tmp_path: Path, beta: float) -> float:
     return float(np.mean(strategy.fee_bps(np.array(obs))))
 
 
-def test_learning_raises_the_fee_where_high_fees_pay(tmp_path):
-    low = _mean_learned_fee(tmp_path, beta=5000.0)  # revenue-optimal fee 1/beta = 2 bps
-    high = _mean_learned_fee(tmp_path, beta=50.0)  # flow barely reacts: the highest fee pays
+@pytest.mark.parametrize("algo", ["ppo", "cps"])
+def test_learning_raises_the_fee_where_high_fees_pay(tmp_path, algo):
+    low = _mean_learned_fee(tmp_path, beta=5000.0, algo=algo)  # revenue-optimal fee 1/beta = 2 bps
+    high = _mean_learned_fee(tmp_path, beta=50.0, algo=algo)  # flow barely reacts: the highest fee pays
     assert high > 2 * low, (low, high)
+
+
+def test_counterfactual_search_builds_the_same_artifact(tmp_path):
+    """cps: an SB3 model, ONNX graph and card like the other algorithms, the search's record beside them, and a
+    policy the fit moved away from its constant start."""
+    card = run_training_job(TrainingJob("synthetic", None, None, MarketSpec(), CPS, tmp_path))
+    for name in ("model.zip", "policy.onnx", "card.json", "card.md", "checkpoints/cps.json"):
+        assert (tmp_path / name).is_file(), name
+    assert any((tmp_path / "tb").rglob("events.out.tfevents*"))
+    assert card["algo"] == "cps" and card["policy"]["onnx_parity_max_relative"] < 1e-5
+    record = json.loads((tmp_path / "checkpoints" / "cps.json").read_text())
+    assert record["base_fee_pips"] in record["grid_pips"] and 0 <= record["best_epoch"] < CPS.cps_epochs
+    obs = np.random.default_rng(3).uniform(-2, 2, (200, 7)).astype(np.float32)
+    fees = LearnedFee(tmp_path).fee_bps(obs)
+    assert np.ptp(fees) > 0.01 * fees.mean(), "the fitted policy ignores its observation"
+    with pytest.raises(ValueError, match="keeps no checkpoints"):
+        run_training_job(TrainingJob("synthetic", None, None, MarketSpec(), CPS, tmp_path, resume=True))
 
 
 def test_walk_forward_folds_never_overlap_their_evaluation():
