@@ -38,7 +38,7 @@ class TrainConfig:
     learning_rate: float = 3e-4
     gamma: float = 0.9  # fee decisions pay off within minutes
     reward_scale: float = 100.0  # rewards are bps of TVL per step, ~1e-3: scaled for the optimiser only
-    reward_baseline_bps: float | None = 30.0  # control variate: minus the same step from the same state at this fee
+    reward_baseline_bps: float | None = 30.0  # control variate: PnL relative to a shadow pool at this fee
     reward_shaping: bool = True  # charge displacement from the fair price when it happens (envs.fee_env)
     # PPO
     n_steps: int = 1024

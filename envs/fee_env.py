@@ -15,16 +15,14 @@ bps of TVL). A displacement is then charged when it happens rather than when an 
 fee raised to postpone an arbitrage no longer looks like a gain; the optimal policy is unchanged (Ng et al.
 1999).
 
-`reward_baseline_bps` (for training) subtracts, each step, the shaped reward of the same step replayed from the
-same pool state at that fixed fee (a counterfactual run that leaves no trace). The market's noise, price moves
-and flow bursts, is common to both runs and cancels, leaving the effect of this step's fee: a control variate
-that cuts the gradient's variance by an order of magnitude. The subtracted term depends on the state only
-through what the shaping has already charged (the displacement at the start), so the best policy is unchanged
-to first order.
+`reward_baseline_bps` (for training) subtracts, each step, the PnL of a shadow pool that replays the same
+step at that fixed fee. The shadow does not depend on the agent's actions, so the best policy is unchanged,
+but the noise both pools share (price moves, flow bursts) cancels: a control variate for the gradient.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import gymnasium as gym
@@ -101,8 +99,10 @@ class DynamicFeeEnv(gym.Env):
         self._step = self._first
         self._replay = start_replay(self.market, self.config, self._first)
         if self.reward_baseline_bps is not None:
-            self._baseline_fee = np.array([bps_to_pips(self.reward_baseline_bps)], dtype=np.int64)
-        self._debt = 0.0  # a fresh pool sits at the fair price
+            shadow = dataclasses.replace(self.config, initial_fee_bps=self.reward_baseline_bps)
+            self._shadow = start_replay(self.market, shadow, self._first)
+            self._shadow_fee = np.array([bps_to_pips(self.reward_baseline_bps)], dtype=np.int64)
+        self._debt = self._shadow_debt = 0.0  # a fresh pool sits at the fair price
         now = int(self.market.step_time[self._first - 1]) if self._first > 0 else self.market.start_time
         return self._observe(now), {"step": self._step}
 
@@ -111,16 +111,13 @@ class DynamicFeeEnv(gym.Env):
             raise RuntimeError("call reset() before step()")
         k = self._step
         fee = self.fee_for_action(action)
-        bounds = self.market.step_end[k : k + 1]
-        baseline = 0.0
-        if self.reward_baseline_bps is not None:
-            with self._replay.what_if() as replay:
-                other = replay.run(bounds, self._baseline_fee)
-            baseline = self._shaped(float(step_pnl_bps(other)[0]), other, self._debt)[0]
-        row = self._replay.run(bounds, np.array([fee], dtype=np.int64))
+        row = self._replay.run(self.market.step_end[k : k + 1], np.array([fee], dtype=np.int64))
         pnl = float(step_pnl_bps(row)[0])
         reward, self._debt = self._shaped(pnl, row, self._debt)
-        reward -= baseline
+        if self.reward_baseline_bps is not None:
+            shadow = self._shadow.run(self.market.step_end[k : k + 1], self._shadow_fee)
+            shadow_reward, self._shadow_debt = self._shaped(float(step_pnl_bps(shadow)[0]), shadow, self._shadow_debt)
+            reward -= shadow_reward
         self._step += 1
         obs = self._observe(int(self.market.step_time[k]))
         info = dict(zip(STEP_COLUMNS, row[0].tolist(), strict=True))

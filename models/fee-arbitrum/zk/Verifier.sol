@@ -212,7 +212,7 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0740, 0x1605b4216b751171baee1cb9c234aff62471364e0a3f69f40406a1c7c952313b) // vk_digest
+                mstore(0x0740, 0x0520dc7824d6b4c035572a6d128455eec8ea70e64487dde009ecb1ae06e822a3) // vk_digest
                 mstore(0x0760, 0x0000000000000000000000000000000000000000000000000000000000000008) // num_instances
 
                 // Check valid length of proof
@@ -312,7 +312,7 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0740, 0x1605b4216b751171baee1cb9c234aff62471364e0a3f69f40406a1c7c952313b) // vk_digest
+                mstore(0x0740, 0x0520dc7824d6b4c035572a6d128455eec8ea70e64487dde009ecb1ae06e822a3) // vk_digest
                 mstore(0x0760, 0x0000000000000000000000000000000000000000000000000000000000000008) // num_instances
                 mstore(0x0780, 0x000000000000000000000000000000000000000000000000000000000000000c) // k
                 mstore(0x07a0, 0x3061482dfa038d0fb5b4c0b226194047a2616509f531d4fa3acdb77496c10001) // n_inv
@@ -329,56 +329,56 @@ contract Halo2Verifier {
                 mstore(0x0900, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0920, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x0940, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x0960, 0x204c20e4e7b1b9aa205891d13e637cb1af37b5685aeda0e69585c2b230f9cf43) // neg_s_g2_x_1
-                mstore(0x0980, 0x0a21711527ec8c4de96dabbea0180fa0422d4c84a2d0f38b3f6dbfe00d2804a4) // neg_s_g2_x_2
-                mstore(0x09a0, 0x130e42bdb4ec9d36c13916c6332d593e8b2a16f36155503b4f46aafe12095438) // neg_s_g2_y_1
-                mstore(0x09c0, 0x06349af30e758a2f53d6631fe49844b73d39039d04f0a2be7c0fd87b61d84e08) // neg_s_g2_y_2
-                mstore(0x09e0, 0x118c4136702cc006aa5a5714efd8c46223d2000004736db764bcb003899da1d7) // fixed_comms[0].x
-                mstore(0x0a00, 0x013e9913436f67dbf3799372d7dc0c6db064ab22b7cafe51641ac99a74f1e534) // fixed_comms[0].y
-                mstore(0x0a20, 0x240c494eeccbff3ab15cf61781b1a716cf97522be079c117cf33bd650fe12088) // fixed_comms[1].x
-                mstore(0x0a40, 0x208450b9356b618992eb3bb172b766523b34ae1f86b888756f044c75fb8d4870) // fixed_comms[1].y
-                mstore(0x0a60, 0x135d8e7a93cf96db361c25506afdf4579b5b5c08e52041607f467145a8c8b459) // fixed_comms[2].x
-                mstore(0x0a80, 0x145d77653982c867609b277d62a42ef384db3a56f1675c549a661096d915995d) // fixed_comms[2].y
-                mstore(0x0aa0, 0x140fccfefa6c8f4ceebbae2076683595edf9d008f51d6633e836ef545f0b28e6) // fixed_comms[3].x
-                mstore(0x0ac0, 0x1ac88c7fa16a9e32f7a65cdfa09dd69d4e3063face2c15f36ef6b96a804f7c5d) // fixed_comms[3].y
-                mstore(0x0ae0, 0x03a6a3c10334a5d9af47580a9493c92950e2d5b01fb8d37b8f814b1870c2a94e) // fixed_comms[4].x
-                mstore(0x0b00, 0x012bcae7d04ef31b8a7e8f92ea5b4f055dc7ac2b6cf9c5d62ebb97d75a9c26cb) // fixed_comms[4].y
-                mstore(0x0b20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[5].x
-                mstore(0x0b40, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[5].y
-                mstore(0x0b60, 0x19ebf383acf09bdcb15b45c90aea05a17669ef9ad97e07913ffae9c1e14f856c) // fixed_comms[6].x
-                mstore(0x0b80, 0x288f1eb3446e9027be89a3b933b2d47fc8bb5f1f319636b12476d146af4ca108) // fixed_comms[6].y
-                mstore(0x0ba0, 0x04a1f6726a21308c0adcc521c3a433a6254f7012661d3b34c6e13993db51edce) // fixed_comms[7].x
-                mstore(0x0bc0, 0x2ddbfa29d0dd3149af0c6cd5e9d0860d69603a29d9c0edec18020ecb8665668a) // fixed_comms[7].y
-                mstore(0x0be0, 0x281a4dc9807a97b0c03a8fdb296704144914b055aa32288f3f691292137be9cc) // fixed_comms[8].x
-                mstore(0x0c00, 0x19380ccf9f4f29aa5354776b2b2da3cfeb3177c60e280ea015a1443b8224e2d9) // fixed_comms[8].y
-                mstore(0x0c20, 0x07e7891528c5bcca41eff09214116f1b55304470eb205aaf7035ed9f18aa21d3) // fixed_comms[9].x
-                mstore(0x0c40, 0x257811db469adb71a386335a667b4949b05552fa1b6ce35ae7f54461c66ebe3d) // fixed_comms[9].y
-                mstore(0x0c60, 0x255abf46d3f79f28f047f92882b07afec530e47618eb0a6cba55335957b849b8) // fixed_comms[10].x
-                mstore(0x0c80, 0x10990a4c50452980773a45cc15bdd3656101f8b66752abb80fc342baa28a0ab1) // fixed_comms[10].y
-                mstore(0x0ca0, 0x273ef9545d5247d96750b8be94b1119768447e4c26b3f6015c121af6e4e49a66) // fixed_comms[11].x
-                mstore(0x0cc0, 0x002ef1540fe465b655d9db93fefa5a1a27c9a68a506636882e969c1a2e148b2d) // fixed_comms[11].y
-                mstore(0x0ce0, 0x165bfb3eecf7fd585ec2db157f2cb95adbe00ff94e35bd965e82a0049331cad7) // fixed_comms[12].x
-                mstore(0x0d00, 0x0344914ad947c8f2f2881c77b61542f2ea608b47f75d01c296ce166b2405cf58) // fixed_comms[12].y
+                mstore(0x0960, 0x1e38866d4bca8334a3ece6c4fe05ec653a4b6216d4e9aee8d179c6f9a1ee4885) // neg_s_g2_x_1
+                mstore(0x0980, 0x2f2d04ed9c89e1d4d02d3393aa91a3604a958dc84bcbe7bf619b56d2b4a46523) // neg_s_g2_x_2
+                mstore(0x09a0, 0x29bf4acc0fa37bb74b9b0b558667ff2f1f0fc52c240664f49e8230ad242a10a9) // neg_s_g2_y_1
+                mstore(0x09c0, 0x1f666c04de954ef83433e0b7dfefbb29d2c7c4b04eba8bd66b350b4ba2faecb1) // neg_s_g2_y_2
+                mstore(0x09e0, 0x140fa6a1c2a60fd4ba21af104c4cb05bcaa9e2f4b7a2ac1392e0f779ed52ce51) // fixed_comms[0].x
+                mstore(0x0a00, 0x2ffcae93f31dafa7a010cae761ac49abd7ba8b17043afae0a9610680a2295776) // fixed_comms[0].y
+                mstore(0x0a20, 0x003b443736dee08c4b71fd5196183dc106a37b33c73ecec4f4294071858a53bc) // fixed_comms[1].x
+                mstore(0x0a40, 0x2b0ca1f875b1a3e677b53095911ac2b65e0a072a18ad8cb54688c2c0b156e677) // fixed_comms[1].y
+                mstore(0x0a60, 0x2579d3227c7df8005095def36cfd9a27f21839ad0df5a209c2aa48acffc4adc8) // fixed_comms[2].x
+                mstore(0x0a80, 0x07892c34b482fb675233728919d8bfe91acdb812446277c8077c7578c53902a5) // fixed_comms[2].y
+                mstore(0x0aa0, 0x2d1be26e0a939fdb20eefc9d3ef1e10c3ed32d2bf32ca2b6e25a3ed6ad5f6b9a) // fixed_comms[3].x
+                mstore(0x0ac0, 0x2ce8fe22c64e9f530bf48cd790e7d887f41032eb96722300a1de4d7421fd5eb5) // fixed_comms[3].y
+                mstore(0x0ae0, 0x2526280eb4f34d9eb40bc5f631fa8fe0179627296d6c45f8ac98afc6622e7378) // fixed_comms[4].x
+                mstore(0x0b00, 0x0452ce8304dc5b8e1c8dc3876961fe9aefc68b4460a5dc6e887223d766b08531) // fixed_comms[4].y
+                mstore(0x0b20, 0x06397804a1854ccfecc3f29e0db345b1cdcd29f5b92fded28008239ffff34be4) // fixed_comms[5].x
+                mstore(0x0b40, 0x1a9ad558f9bb8c5790c470d3022c0c149e75c9715c14afbc3229c2e1d7784ff6) // fixed_comms[5].y
+                mstore(0x0b60, 0x0f4e500895b89d29d369ae0b3014c2b260f6f915cad5fb2bf0195c7de274cd66) // fixed_comms[6].x
+                mstore(0x0b80, 0x23d7c61b4b33a81e01d42acde756ac1a5bc44f56d2d33d4dc03377b91305fcc3) // fixed_comms[6].y
+                mstore(0x0ba0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].x
+                mstore(0x0bc0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].y
+                mstore(0x0be0, 0x2806b6fc486afce651891e3e0ee60147711b9ee2505db57a9fb44d878b5d62e3) // fixed_comms[8].x
+                mstore(0x0c00, 0x08f77e2204e6b8755ec871829a878e6dd32e25ffe45d98ab06f430478e5ce2d0) // fixed_comms[8].y
+                mstore(0x0c20, 0x2d73425c977001b3061986547f8f1952254c3b2bde454ef83bdb0f7f6018a861) // fixed_comms[9].x
+                mstore(0x0c40, 0x04fe687fe9198e7b6686ac2fcfdeb06fc67562bf38a4b1abfbbde2eaceeffc4c) // fixed_comms[9].y
+                mstore(0x0c60, 0x2b195e0da302d9f236fc0b8bf69ceeced6c1b6f7b2848b02fb16ec8fc2a2db2c) // fixed_comms[10].x
+                mstore(0x0c80, 0x030ce65856b7a9311512aa4fde70f44546b720a01ba33ad6108fc27e07e9b963) // fixed_comms[10].y
+                mstore(0x0ca0, 0x1f062bca910f6758f2a700956bf464d8ace535d5e972cc37f3b7200c721f529a) // fixed_comms[11].x
+                mstore(0x0cc0, 0x19ab8eb8e7666c75cd96706c3c89cbd008be6fc7f24abe8eddb3b220231d9050) // fixed_comms[11].y
+                mstore(0x0ce0, 0x2eac77b4636e00099e8ccfd1e555053d3ed70769e6ee14b7cf6b84471363ec07) // fixed_comms[12].x
+                mstore(0x0d00, 0x0e87052b05e1286955d4e2450ea745d2eb3cb42324d952ffd64c40651e20a5b7) // fixed_comms[12].y
                 mstore(0x0d20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[13].x
                 mstore(0x0d40, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[13].y
                 mstore(0x0d60, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[14].x
                 mstore(0x0d80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[14].y
-                mstore(0x0da0, 0x1220e2127bd32b14639eaefdfdf7ca11082895c29c9cb05e27925c0fc1be8057) // permutation_comms[0].x
-                mstore(0x0dc0, 0x2b684816c50077d3122c0dba901afed325a2725f122cb0b67e10b85f64ac13fb) // permutation_comms[0].y
-                mstore(0x0de0, 0x0fd4575342402503ca4ec92f6621c9c9df65f5cfe1deb80a85982e4f84c88346) // permutation_comms[1].x
-                mstore(0x0e00, 0x20c8fe4e3dade1690255fc7656ccc8cb56a2cb2bd989ec5f9a0d13e383e1177e) // permutation_comms[1].y
-                mstore(0x0e20, 0x1cf65eb93f378a9ecf65de0947e020474ad5c8ece71bc00868c5c4aa2f7628da) // permutation_comms[2].x
-                mstore(0x0e40, 0x13d1ad161114d9eeac8bd5842b06e042ed14bb73624fe7024b86baad73b5943f) // permutation_comms[2].y
-                mstore(0x0e60, 0x1b5cb844616556b304aa4f78e29f0648e759dd6d24a69b05ea3c4cdd9d1e3b0c) // permutation_comms[3].x
-                mstore(0x0e80, 0x0f2511fbba215597702954ef789413fd18219a8a14c81a44102e77d7c1165bba) // permutation_comms[3].y
-                mstore(0x0ea0, 0x2aabc291d30c1c2a2857a729dfa36f8221781312cb662d4f808373a2fc3dd50e) // permutation_comms[4].x
-                mstore(0x0ec0, 0x243625240eff69befcb5a3369bb3f4a078c09e271e631e744d1b50d1a6e62598) // permutation_comms[4].y
-                mstore(0x0ee0, 0x017863786c33b1782d4d9f882852dc64e2b5d20ecea21d8accc232b8370439a4) // permutation_comms[5].x
-                mstore(0x0f00, 0x29f0e672d16e9a5512ff77bae90c34a5def5d634a55df3b4c3359cade428c093) // permutation_comms[5].y
-                mstore(0x0f20, 0x0dbd43f5f314222b3cbeb00ac10b9db48365f494629b85607aa1584af4cac05e) // permutation_comms[6].x
-                mstore(0x0f40, 0x17fada5baf0178914c3831c3ac060ee7d306e5bb74c684a6768444ab04db83eb) // permutation_comms[6].y
-                mstore(0x0f60, 0x1bab3b258cadcb4b43356ce5c603b0e2b87c0112e76117852535e8473080d0cc) // permutation_comms[7].x
-                mstore(0x0f80, 0x2beb8fc1847fd7581c69bb1adb65172e49add87bed68164c9c985d5fd0466811) // permutation_comms[7].y
+                mstore(0x0da0, 0x2d4fc5aab4c5e671528238b3f04b8733b7861a376689c2396020630ba4f2f483) // permutation_comms[0].x
+                mstore(0x0dc0, 0x1dd99478bc1bc63fb9427bc6641ea25503a41a6eb5527e45befd9a788dd1be95) // permutation_comms[0].y
+                mstore(0x0de0, 0x1594bdae8d205228a06f292495a58c088ef8faa47a5ec90c085f8021910ea65f) // permutation_comms[1].x
+                mstore(0x0e00, 0x187531000de72a2002b2b20e6a0cc9187ecf5428c06c3d777130d951a8243fb2) // permutation_comms[1].y
+                mstore(0x0e20, 0x234d235bc4d2accf13f2727d85426dea7146016e1a79719088d8bf33d27d6430) // permutation_comms[2].x
+                mstore(0x0e40, 0x0a431215844314b80e4cfb83c0ca3d95a58642a5f979a0b83395afe849108dae) // permutation_comms[2].y
+                mstore(0x0e60, 0x18e9643b68b4181f291fa0e1d7109cd096920d8414db627aa917756d53f3792f) // permutation_comms[3].x
+                mstore(0x0e80, 0x20e010badc1354b4fd4a6392562df894c8622a08924c7401dee7b714ea7d2e50) // permutation_comms[3].y
+                mstore(0x0ea0, 0x0c6af65ce5e57cdba85c54d87397dc4bd7f5a36ccd667762c4597e2c34158451) // permutation_comms[4].x
+                mstore(0x0ec0, 0x07a9d8133d3b9e1443d21b4ea925f9190b1e87688f140069b93efe560aeb0f7b) // permutation_comms[4].y
+                mstore(0x0ee0, 0x07f45293e9ef725554e436c89e2f12c657b797edd1576728d4a96484ccd44b0b) // permutation_comms[5].x
+                mstore(0x0f00, 0x1cd1ae8b8bac22882c4b27091d969f7c3a00f658ce29e66ef4920f5a7aa8f0d9) // permutation_comms[5].y
+                mstore(0x0f20, 0x0865149f89ba1f8a887ab0db50a0b83107da36aadac7cdf396fdfc39222879b0) // permutation_comms[6].x
+                mstore(0x0f40, 0x29a554e4df48839d7427ce7e909ae7dc07ee3429fb769a3b42053ba2eacb3a4c) // permutation_comms[6].y
+                mstore(0x0f60, 0x1c63f6abda815a2e51955961b905e88d00f973b86e8570f19800e985cc468a47) // permutation_comms[7].x
+                mstore(0x0f80, 0x2a8a179ada41262ca4af67750adefbd4879b6b4a8a85cf8f0a7fdca6d869bf04) // permutation_comms[7].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
@@ -873,7 +873,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_0, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -918,7 +918,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -1053,7 +1053,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_0, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var5 := 0x0
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -1098,7 +1098,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var5 := 0x0
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
