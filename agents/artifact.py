@@ -169,13 +169,13 @@ def card_markdown(card: dict) -> str:
         f"- policy: MLP {card['policy']['net_arch']}, {card['policy']['parameters']} parameters; ONNX parity (max "
         f"relative fee difference to torch, 1,000 observations): {card['policy']['onnx_parity_max_relative']:.1e}",
         f"- margin over the best baseline ({ev['best_baseline']}; best static with hindsight: "
-        f"{ev['best_static_hindsight']}): **{ev['margin_bps_per_day']:+.4f} bps of TVL per day**",
+        f"{ev['best_static_hindsight']}): **{ev['margin_bps_per_day']:+.5f} bps of TVL per day**",
         "",
     ]
     if "seeds" in card:
         lines += ["## Seeds", "", "| seed | margin bps/day | learned bps/day |", "|---|---|---|"]
         lines += [
-            f"| {s['seed']} | {s['margin_bps_per_day']:+.4f} | {s['learned_bps_per_day']:+.4f} |" for s in card["seeds"]
+            f"| {s['seed']} | {s['margin_bps_per_day']:+.5f} | {s['learned_bps_per_day']:+.5f} |" for s in card["seeds"]
         ]
         lines.append("")
     lines += ["## Evaluation", "", *_table(ev["metrics"]), ""]

@@ -60,7 +60,8 @@ def deviation_values(
     market: Market, sim: FeeSimConfig, base: int, grid: np.ndarray, horizon: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(observations, values): at each step of the base-fee path, the observation the policy sees, and for each
-    grid fee the hedged PnL (bps of TVL) of `horizon` steps that start with that fee and go on at `base`."""
+    grid fee the hedged PnL (bps of TVL) of `horizon` steps that start with that fee and go on at `base` (a grid
+    fee more than the pool's max step away from `base` is clamped as it would be on-chain)."""
     replay = start_replay(market, sim)
     n, k = market.n_steps, len(grid)
     obs = np.zeros((n, NFEATURES), dtype=np.float32)

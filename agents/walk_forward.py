@@ -78,9 +78,9 @@ def run_walk_forward(job: TrainingJob, k: int, days: list[date], backend: str, a
     lines = ["| fold | train | evaluation | learned bps/day | best baseline | margin |", "|---|---|---|---|---|---|"]
     lines += [
         f"| {i} | {f['train']} | {f['evaluation']} | {f['learned_bps_per_day']:+.4f} | {f['best_baseline']} "
-        f"| {f['margin_bps_per_day']:+.4f} |"
+        f"| {f['margin_bps_per_day']:+.5f} |"
         for i, f in enumerate(per_fold)
     ]
-    lines.append(f"| pooled | | | {pooled['learned']:+.4f} | {best} | {summary['pooled_margin_bps_per_day']:+.4f} |")
+    lines.append(f"| pooled | | | {pooled['learned']:+.4f} | {best} | {summary['pooled_margin_bps_per_day']:+.5f} |")
     write_atomic(Path(job.out) / "walk_forward.md", "# Walk-forward\n\n" + "\n".join(lines) + "\n")
     return summary

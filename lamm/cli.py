@@ -437,7 +437,7 @@ def train_fee(
         days = observed_days(load_period(data, span, job.spec, job.config.step))
         summary = run_walk_forward(job, walk_forward, days, backend, address)
         out.print((job.out / "walk_forward.md").read_text())
-        out.print(f"pooled margin: {summary['pooled_margin_bps_per_day']:+.4f} bps/day")
+        out.print(f"pooled margin: {summary['pooled_margin_bps_per_day']:+.5f} bps/day")
         return
     from agents.fee_pipeline import run_training_job, train_seeds
 
