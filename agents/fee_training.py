@@ -189,7 +189,7 @@ def train(
             raise ValueError("--resume: counterfactual policy search (cps) keeps no checkpoints; run it again")
         from agents.policy_search import train_cps
 
-        path, simulated, seconds = train_cps(train_market, cfg, out_dir, _new_model)
+        path, simulated, seconds = train_cps(train_market, cfg, out_dir, _new_model, progress_bar)
         return TrainOutcome(path, simulated, seconds, None)
     ckpt = out_dir / "checkpoints"
     algo = ALGORITHMS[cfg.algo]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from rich.progress import track
 from stable_baselines3 import PPO
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.vec_env import DummyVecEnv
@@ -57,7 +58,7 @@ def best_static_fee(market: Market, sim: FeeSimConfig, grid: np.ndarray) -> int:
 
 
 def deviation_values(
-    market: Market, sim: FeeSimConfig, base: int, grid: np.ndarray, horizon: int
+    market: Market, sim: FeeSimConfig, base: int, grid: np.ndarray, horizon: int, progress_bar: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """(observations, values): at each step of the base-fee path, the observation the policy sees, and for each
     grid fee the hedged PnL (bps of TVL) of `horizon` steps that start with that fee and go on at `base` (a grid
@@ -69,7 +70,8 @@ def deviation_values(
     lo, hi = np.zeros(NFEATURES, dtype=np.int64), np.zeros(NFEATURES, dtype=np.int64)
     base_fee = np.array([base], dtype=np.int64)
     now = market.start_time
-    for t in range(n):
+    steps = track(range(n), description="replaying every fee", transient=True) if progress_bar else range(n)
+    for t in steps:
         replay.pool.features_into(now, lo, hi)
         obs[t] = observation_from_words(lo, hi)
         bounds = market.step_end[t : min(t + horizon, n)]
@@ -149,13 +151,15 @@ def _start_at(model: PPO, fee_pips: int, env: DynamicFeeEnv) -> None:
         model.policy.action_net.bias.fill_(float(env.action_for_fee(fee_pips)[0]))
 
 
-def train_cps(train_market: Market, cfg: TrainConfig, out_dir: Path, new_model) -> tuple[Path, int, float]:
+def train_cps(
+    train_market: Market, cfg: TrainConfig, out_dir: Path, new_model, progress_bar: bool = False
+) -> tuple[Path, int, float]:
     """Runs the search; returns (model path, simulated steps, seconds)."""
     t0 = time.perf_counter()
     grid = fee_grid(cfg.sim, cfg.cps_grid)
     base = best_static_fee(train_market, cfg.sim, grid)
     grid = np.union1d(grid, [base])
-    obs, values = deviation_values(train_market, cfg.sim, base, grid, cfg.cps_horizon)
+    obs, values = deviation_values(train_market, cfg.sim, base, grid, cfg.cps_horizon, progress_bar)
     env = DynamicFeeEnv(train_market, cfg.sim)
     model = new_model(cfg.replace(algo="ppo", n_envs=1, batch_size=cfg.n_steps), DummyVecEnv([lambda: env]), None)
     _start_at(model, base, env)
