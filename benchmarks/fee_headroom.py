@@ -28,35 +28,40 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from agents.fee_training import Period, load_period  # noqa: E402
-from envs.amm import NFEATURES  # noqa: E402
-from envs.features import observation_from_words  # noqa: E402
+from backtests.engine import run_fee_strategy  # noqa: E402
 from envs.market import Market, MarketSpec  # noqa: E402
-from envs.simulation import FeeSimConfig, bps_to_pips, start_replay, step_pnl_bps  # noqa: E402
+from envs.simulation import FeeSimConfig, bps_to_pips, step_pnl_bps  # noqa: E402
+from strategies.base import FeeStrategy  # noqa: E402
+from strategies.spec import parse_fee_strategy  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "arbitrum-univ3-weth-usdt-005" / "swaps"
 FEES = np.array([6, 8, 10, 12, 14, 16, 18, 20, 23, 26, 30, 35, 40, 50])
 SIM = FeeSimConfig(initial_fee_bps=18)
 
 
+class Rule(FeeStrategy):
+    """A fee rule `rule(observation, step) -> bps`, keeping the observations it was shown."""
+
+    spec = "rule"
+
+    def __init__(self, rule):
+        self.rule, self.seen = rule, []
+
+    def decide(self, observation: np.ndarray) -> int:
+        self.seen.append(observation)
+        return bps_to_pips(self.rule(observation, len(self.seen) - 1))
+
+
 def static_pnl(market: Market) -> np.ndarray:
     """Per-step hedged PnL (bps) of every fee in FEES held throughout: fees x steps."""
-    runs = [start_replay(market, SIM).run(market.step_end, np.full(market.n_steps, bps_to_pips(f))) for f in FEES]
-    return np.array([step_pnl_bps(r) for r in runs])
+    return np.array(
+        [step_pnl_bps(run_fee_strategy(market, parse_fee_strategy(f"static:{f}"), SIM).steps) for f in FEES]
+    )
 
 
-def simulate(market: Market, decide) -> tuple[float, np.ndarray]:
-    """(bps/day, observations) of a causal policy `decide(obs) -> bps`, stepped through the replay."""
-    replay = start_replay(market, SIM)
-    lo, hi = np.zeros(NFEATURES, dtype=np.int64), np.zeros(NFEATURES, dtype=np.int64)
-    obs = np.zeros((market.n_steps, NFEATURES), dtype=np.float32)
-    total, now = 0.0, market.start_time
-    for k in range(market.n_steps):
-        replay.pool.features_into(now, lo, hi)
-        obs[k] = observation_from_words(lo, hi)
-        fee = np.array([bps_to_pips(decide(obs[k], k))], dtype=np.int64)
-        total += float(step_pnl_bps(replay.run(market.step_end[k : k + 1], fee))[0])
-        now = int(market.step_time[k])
-    return total / market.days, obs
+def simulate(market: Market, strategy: FeeStrategy) -> float:
+    """bps/day of a strategy stepped through the replay (the backtest engine)."""
+    return float(step_pnl_bps(run_fee_strategy(market, strategy, SIM).steps).sum() / market.days)
 
 
 def oracle(pnl: np.ndarray, window: int, days: float) -> float:
@@ -85,23 +90,26 @@ def main() -> None:
             rows.append((f"{name}: hindsight best fee per {label} (upper bound)", oracle(p, w, m.days), base))
     v_base = best_static["validation"]
     # a causal rule: fee per quintile of sigma_fast, chosen on the training days (observed on the 18 bps path)
-    _, train_obs = simulate(train, lambda o, k: 18.0)
+    held_train = Rule(lambda o, k: 18.0)
+    simulate(train, held_train)
+    train_obs = np.array(held_train.seen)
     edges = np.quantile(train_obs[:, 1], [0.2, 0.4, 0.6, 0.8])
     bins = np.digitize(train_obs[:, 1], edges)
     rule = [int(FEES[np.argmax(pnl["train"][:, bins == b].sum(axis=1))]) for b in range(5)]
-    simulated, val_obs = simulate(val, lambda o, k: float(rule[np.digitize(o[1], edges)]))
+    by_volatility = Rule(lambda o, k: float(rule[np.digitize(o[1], edges)]))
+    simulated = simulate(val, by_volatility)
+    val_obs = np.array(by_volatility.seen)
     chosen = np.searchsorted(FEES, np.array(rule)[np.digitize(val_obs[:, 1], edges)])
     estimated = pnl["validation"][chosen, np.arange(val.n_steps)].sum() / val.days
     rows.append((f"validation: fee by volatility quintile {rule}, path-free estimate", estimated, v_base))
     rows.append((f"validation: fee by volatility quintile {rule}, simulated", simulated, v_base))
-    flip, _ = simulate(val, lambda o, k: 16.0 if k % 2 else 20.0)
-    held, _ = simulate(val, lambda o, k: 18.0)
+    flip = simulate(val, Rule(lambda o, k: 16.0 if k % 2 else 20.0))
+    held = simulate(val, Rule(lambda o, k: 18.0))
     rows.append(("validation: 16/20 bps alternating every step", flip, held))
     if args.model:
         from strategies.learned import LearnedFee
 
-        policy = LearnedFee(Path(args.model))
-        learned, _ = simulate(val, lambda o, k: policy.fee_bps(o[None])[0])
+        learned = simulate(val, LearnedFee(Path(args.model)))
         rows.append((f"validation: learned:{args.model}", learned, v_base))
     width = max(len(r[0]) for r in rows)
     print(f"{'':{width}}  bps/day  vs reference")
