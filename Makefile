@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench
 
-$(STAMP): pyproject.toml setup.py envs/_ammcore.c envs/_portfolio.c package.json
+$(STAMP): pyproject.toml setup.py envs/_ammcore.c envs/_portfolio.c package.json package-lock.json
 	npm install --no-audit --no-fund --loglevel=error
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -18,11 +18,12 @@ $(STAMP): pyproject.toml setup.py envs/_ammcore.c envs/_portfolio.c package.json
 demo: $(STAMP)
 	$(BIN)/lamm demo
 
-test: $(STAMP)
+test: lint
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/replay_throughput.py

@@ -1,0 +1,15 @@
+"""Everything that acts: training, the chain toolchain, proofs, the live agents and their schedules.
+
+Capability packages, one job each; the layer below is `backtests`, `strategies` and `envs`, never `lamm`:
+
+| package | owns | may import (within agents) |
+|---|---|---|
+| `training` | fee and portfolio training (PPO, SAC, cps), tuning, walk-forward, ONNX export, model cards | nothing |
+| `chain` | the offline toolchain, anvil, the Ape connection, the mainnet snapshot, deployments, RPC retries | nothing |
+| `zk` | circuits, proofs, the fee grid, verifier contracts, model registration | `chain`, `training` |
+| `fee` | the verified fee agent | `chain`, `zk` |
+| `portfolio` | the AgentVault and the portfolio executor (state, planning, routing, sending, reports) | `chain` |
+| `schedule` | scheduled runs: job store, ledger, reconciliation, daemon | `chain`, `zk`, `fee`, `portfolio` |
+
+tests/test_layers.py checks these rules and that no imports form a cycle.
+"""

@@ -7,15 +7,24 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from backtests.engine import run_fee_backtest
 from backtests.metrics import fee_metrics
-from backtests.report import CONSOLE_COLUMNS, CONSOLE_LABELS, TABLE_COLUMNS, metrics_json, write_atomic, write_report
+from backtests.report import (
+    CONSOLE_COLUMNS,
+    CONSOLE_LABELS,
+    CONSOLE_UNITS,
+    TABLE_COLUMNS,
+    metrics_json,
+    shown_path,
+    write_atomic,
+    write_report,
+)
 from backtests.sources import load_swap_table
-from envs.market import Market, MarketSpec, build_market
+from backtests.tables import strategy_table
+from envs.market import Market, MarketSpec, build_market, utc_day
 from envs.simulation import FeeSimConfig
 from strategies.spec import parse_fee_strategy
 
@@ -70,9 +79,10 @@ def run_backtest(req: BacktestRequest, console: Console | None = None) -> Backte
     seconds = time.perf_counter() - t0
     metrics = {spec: fee_metrics(market, run.steps) for spec, run in runs.items()}
     meta = {
-        "data": req.data,
-        "from": str(req.start),
-        "to": str(req.end),
+        "data": shown_path(req.data) if req.data != "synthetic" else req.data,
+        "from": str(utc_day(market.timestamp[:1])[0]),  # the days the data covers, asked for or not
+        "to": str(utc_day(market.timestamp[-1:])[0]),
+        "pair": req.spec.pair,
         "step": req.step,
         "swaps": len(market.price),
         "days": market.days,
@@ -89,13 +99,9 @@ def run_backtest(req: BacktestRequest, console: Console | None = None) -> Backte
     return BacktestResult(market, metrics, report, seconds)
 
 
-def metrics_table(metrics: dict[str, dict[str, float]], title: str) -> Table:
+def metrics_table(metrics: dict[str, dict[str, float]], title: str, width: int = 80) -> RenderableType:
     """The console table: the headline columns (the JSON and the HTML report have them all)."""
-    columns = [c for c in TABLE_COLUMNS if c[0] in CONSOLE_COLUMNS]
-    table = Table(title=title)
-    table.add_column("strategy", overflow="fold", min_width=12)
-    for key, label, _ in columns:
-        table.add_column(CONSOLE_LABELS.get(key, label), justify="right", no_wrap=True)
-    for spec, m in metrics.items():
-        table.add_row(spec, *(fmt.format(m[key]) for key, _, fmt in columns))
-    return table
+    columns = [
+        (key, CONSOLE_LABELS.get(key, label), fmt) for key, label, fmt in TABLE_COLUMNS if key in CONSOLE_COLUMNS
+    ]
+    return strategy_table(metrics, columns, f"{title}\n{CONSOLE_UNITS}", width)

@@ -1,4 +1,4 @@
-"""`lamm backtest --mode passive`: a full-range position in the real pool, valued from the pool's own data."""
+"""`lamm backtest passive`: a full-range position in the real pool, valued from the pool's own data."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from backtests.passive import PassiveResult, passive_from_minute_bars, passive_from_swaps  # noqa: E402
-from backtests.report import _png, write_atomic  # noqa: E402
+from backtests.report import figure_png, write_atomic  # noqa: E402
 from backtests.sources import data_kind, load_swap_table  # noqa: E402
 from envs.market import MarketSpec  # noqa: E402
 
@@ -79,7 +79,8 @@ def run_passive(
         html = (
             "<!doctype html><html><head><meta charset='utf-8'><title>lamm passive LP</title></head><body>"
             f"<h1>Passive full-range LP</h1><pre>{json.dumps(values, indent=2)}</pre>"
-            f"<img src='data:image/png;base64,{_png(fig)}'><p><a href='passive.csv'>passive.csv</a></p></body></html>"
+            f"<img src='data:image/png;base64,{figure_png(fig)}'>"
+            "<p><a href='passive.csv'>passive.csv</a></p></body></html>"
         )
         write_atomic(Path(report) / "passive.csv", s.to_csv(index=False))
         write_atomic(Path(report) / "report.html", html)

@@ -1,4 +1,4 @@
-"""`lamm backtest --env portfolio`: strategies over one price series; table, JSON and HTML report."""
+"""`lamm backtest portfolio`: strategies over one price series; table, JSON and HTML report."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rich.table import Table
+from rich.console import RenderableType
 
 from backtests.portfolio_engine import PortfolioRun, portfolio_metrics, run_portfolio
-from backtests.report import figure_png, metrics_json, write_atomic
+from backtests.report import figure_png, metrics_json, shown_path, write_atomic
+from backtests.tables import strategy_table
 from envs.portfolio_execution import ExecutionConfig
 from envs.price_series import PriceSeries, load_price_series, synthetic_prices
-from strategies.portfolio import parse_portfolio_strategy
+from strategies.portfolio_spec import parse_portfolio_strategy
 
 COLUMNS = (  # key, label, format
     ("total_return", "return", "{:+.2%}"),
@@ -63,9 +64,9 @@ def run_portfolio_backtest(req: PortfolioRequest):
     seconds = time.perf_counter() - t0
     metrics = {spec: portfolio_metrics(series, run, req.capital) for spec, run in runs.items()}
     meta = {
-        "data": req.data,
-        "from": str(req.start),
-        "to": str(req.end),
+        "data": shown_path(req.data) if req.data != "synthetic" else req.data,
+        "from": str(np.datetime64(int(series.times[0]), "s").astype("datetime64[D]")),  # the days replayed
+        "to": str(np.datetime64(int(series.times[-1]), "s").astype("datetime64[D]")),
         "interval": req.interval,
         "assets": ",".join(series.assets),
         "steps": len(series.times),
@@ -81,14 +82,18 @@ def run_portfolio_backtest(req: PortfolioRequest):
     return series, metrics, runs, seconds, report
 
 
-def portfolio_table(metrics: dict[str, dict[str, float]], title: str) -> Table:
-    table = Table(title=title)
-    table.add_column("strategy", overflow="fold", min_width=12)
-    for _, label, _ in COLUMNS:
-        table.add_column(label, justify="right", no_wrap=True)
-    for spec, m in metrics.items():
-        table.add_row(spec, *(fmt.format(m[key]) for key, _, fmt in COLUMNS))
-    return table
+CONSOLE_COLUMNS = (  # the headline columns; the JSON and the HTML report have them all
+    ("total_return", "return", "{:+.2%}"),
+    ("sharpe", "Sharpe", "{:+.2f}"),
+    ("max_drawdown", "max DD", "{:.1%}"),
+    ("turnover_per_year", "turnover/yr", "{:.1f}x"),
+    ("costs_bps", "costs bps", "{:.1f}"),
+    ("trades", "trades", "{:,.0f}"),
+)
+
+
+def portfolio_table(metrics: dict[str, dict[str, float]], title: str, width: int = 80) -> RenderableType:
+    return strategy_table(metrics, CONSOLE_COLUMNS, title, width)
 
 
 def _figures(series: PriceSeries, runs: dict[str, PortfolioRun]):

@@ -34,13 +34,14 @@ CONSOLE_COLUMNS = (
     "kept_share",
     "sharpe",
 )
-CONSOLE_LABELS = {
-    "hedged_pnl_bps_per_day": "PnL bps/d",
-    "fees_bps_per_day": "fees bps/d",
-    "lvr_bps_per_day": "LVR bps/d",
-    "mean_fee_bps": "fee bps",
+CONSOLE_LABELS = {  # short, so that the table fits 80 columns; CONSOLE_UNITS says what they are in
+    "hedged_pnl_bps_per_day": "PnL/d",
+    "fees_bps_per_day": "fees/d",
+    "lvr_bps_per_day": "LVR/d",
+    "mean_fee_bps": "fee",
     "kept_share": "kept",
 }
+CONSOLE_UNITS = "PnL, fees, LVR: bps of TVL per day; fee: bps"
 TABLE_COLUMNS = (
     ("hedged_pnl_bps_per_day", "hedged PnL bps/day", "{:+.4f}"),
     ("fees_bps_per_day", "fees bps/day", "{:.3f}"),
@@ -52,6 +53,15 @@ TABLE_COLUMNS = (
     ("sharpe", "Sharpe", "{:+.2f}"),
     ("max_drawdown_bps", "max DD bps", "{:.2f}"),
 )
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as people should read it: relative to the working directory when it lies below it."""
+    text = str(path)
+    try:
+        return str(Path(text).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return text
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -96,9 +106,9 @@ def _figures(market: Market, runs: Mapping[str, np.ndarray], results: Mapping[st
     series = {spec: step_series(market, steps) for spec, steps in runs.items()}
     first = next(iter(series.values()))
     fig, ax = plt.subplots(figsize=(10, 3))
-    ax.plot(t, _broken(market, first["fair_price"]), lw=0.8)
-    ax.set_title("venue price (raw token1 per token0)")
-    yield "Price", figure_png(fig)
+    ax.plot(t, _broken(market, market.spec.human_price(first["fair_price"])), lw=0.8)
+    ax.set_title(f"venue price ({market.spec.price_unit})")
+    yield f"Venue price ({market.spec.price_unit})", figure_png(fig)
     fig, ax = plt.subplots(figsize=(10, 3))
     for spec, s in series.items():
         ax.plot(t, _broken(market, s["fee_bps"]), lw=0.8, label=spec)
@@ -120,13 +130,13 @@ def _figures(market: Market, runs: Mapping[str, np.ndarray], results: Mapping[st
 
 
 def step_frame(market: Market, runs: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Per-step series of every strategy, long format."""
+    """Per-step series of every strategy, long format; prices in the numeraire per whole base token."""
     frames = []
     for spec, steps in runs.items():
         s = step_series(market, steps)
         df = pd.DataFrame({k: v for k, v in s.items() if k not in ("fair_price", "pool_price")})
-        df.insert(0, "pool_price", s["pool_price"])
-        df.insert(0, "fair_price", s["fair_price"])
+        df.insert(0, "pool_price", market.spec.human_price(s["pool_price"]))
+        df.insert(0, "fair_price", market.spec.human_price(s["fair_price"]))
         df.insert(0, "time", pd.to_datetime(market.step_time, unit="s", utc=True))
         df.insert(0, "strategy", spec)
         frames.append(df)

@@ -51,4 +51,4 @@ def load_swap_table(
         if start or end:
             table = table.filter(day_mask(table["timestamp"], start, end))
         return table
-    raise ValueError(f"--data {path}: minute bars carry no swaps; use them with --mode passive")
+    raise ValueError(f"--data {path}: minute bars carry no swaps; use them with `lamm backtest passive`")

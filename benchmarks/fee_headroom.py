@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agents.fee_training import Period, load_period  # noqa: E402
+from agents.training.fee import Period, load_period  # noqa: E402
 from backtests.engine import run_fee_strategy  # noqa: E402
 from envs.market import Market, MarketSpec  # noqa: E402
 from envs.simulation import FeeSimConfig, bps_to_pips, step_pnl_bps  # noqa: E402

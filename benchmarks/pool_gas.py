@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from chain import FAR, deploy_pool, deploy_tokens, deploy_v2_pair, fund, local_chain  # noqa: E402
 
-from agents.artifacts_npm import UNISWAP_V2_PERIPHERY, npm_contract  # noqa: E402
+from agents.chain.npm_artifacts import UNISWAP_V2_PERIPHERY, npm_contract  # noqa: E402
 from envs.amm import PoolParams  # noqa: E402
 
 R0, R1 = 10**21, 2 * 10**12

@@ -67,13 +67,13 @@ def main() -> None:
         f"target <= 1.5x); final value {run_impact.values[-1]:,.2f}"
     )
     print(f"lamm loading and sampling the minute prices: {load:.2f} s (not in either figure)")
-    cli = [str(ROOT / ".venv" / "bin" / "lamm"), "backtest", "--env", "portfolio", "--data", str(PRICES)]
+    cli = [str(ROOT / ".venv" / "bin" / "lamm"), "backtest", "portfolio", "--data", str(PRICES)]
     cli += ["--from", START, "--to", END, "--interval", "1h", "--trade-fee-bps", str(FEE * 1e4), "--strategy", "mix"]
     t0 = time.perf_counter()
     subprocess.run(cli, check=True, capture_output=True)
     whole = time.perf_counter() - t0
     print(
-        f"end to end: `lamm backtest --env portfolio` {whole:.2f} s; vectorbt's process (imports, parquet, "
+        f"end to end: `lamm backtest portfolio` {whole:.2f} s; vectorbt's process (imports, parquet, "
         f"simulation) {peer['process_wall_s']:.2f} s"
     )
     print(

@@ -3,7 +3,7 @@ validate on 2025-07-06..07-30, three seeds, against the best static fee (chosen 
 validation days) and every heuristic baseline.
 
     .venv/bin/python benchmarks/train_fee_quality.py [--out runs/fee-quality] [--seeds 0,1,2]
-        [--config agents/configs/fee-cps.toml]   (fee-ppo.toml: the same with PPO)
+        [--config agents/training/configs/fee-cps.toml]   (fee-ppo.toml: the same with PPO)
 
 Prints the wall time (target: at most 30 minutes on the 2-core machine), each seed's validation margin in
 bps of TVL per day, their mean and spread, and the validation table of the median seed.

@@ -31,7 +31,7 @@ SHIPPED = ROOT / "models" / "fee-arbitrum"
 
 def larger_policy(folder: Path):
     """A ReLU policy of the shipped shape with 10x the parameters (7 -> 110 -> 110 -> 1, 13,211 weights)."""
-    from agents.policy_export import export_action_onnx, parameter_count
+    from agents.training.export import export_action_onnx, parameter_count
     from agents.zk.circuit import build_circuit
 
     torch.manual_seed(0)
@@ -84,9 +84,9 @@ def measure(label: str, zk, proofs: int) -> dict:
 
 
 def on_chain(zk, proof) -> dict:
-    from agents.chain import connect
-    from agents.deploy import deploy_pool, deploy_test_tokens
-    from agents.fee_agent import FeeAgent
+    from agents.chain.connection import connect
+    from agents.chain.deployments import deploy_pool, deploy_test_tokens
+    from agents.fee.agent import FeeAgent
     from agents.zk.registry import deploy_controller, register_model, verifier_container
     from envs.amm import PoolParams
 

@@ -8,6 +8,8 @@
      1e18 raw units of the token: value(amount) = amount * price_wad // 1e18. The numeraire's own price is
      1e18 and is never set. Reference prices are the owner's (or an owner-run oracle's) and go stale after
      price_max_age seconds; the agent cannot trade a token whose price is stale.
+     Why this module is long: a contract is one deployable unit; its guardrails share storage and must sit in
+     one place to be audited together.
 """
 
 from ethereum.ercs import IERC20

@@ -5,6 +5,8 @@
         accumulators updated on every swap. The swap and feature formulas are those of envs/_ammcore.c,
         unit for unit; tests/test_pool_parity.py holds the two together.
 @dev Fees are in pips (1e-6) and stay in the reserves. Reserves are bounded by 2**112 as in Uniswap V2.
+     Why this module is long: a contract is one deployable unit (pool, LP shares, features, fee rule) whose
+     packed state is shared by all of them.
 """
 
 from ethereum.ercs import IERC20

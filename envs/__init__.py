@@ -1,4 +1,5 @@
-"""Market data, the exact AMM simulator, on-chain features, and the Gymnasium environments."""
+"""Market data, the exact AMM simulator, on-chain features, and the Gymnasium environments: the bottom layer,
+importing no other package of the project."""
 
 import gymnasium
 

@@ -32,12 +32,26 @@ class MarketSpec:
     decimals1: int = 6
     quote: int = 1  # which token is the numeraire (0 or 1)
     venue_fee: float = 0.0005  # the real pool's fee: the venue our pool competes with
+    pair: str = "WETH/USDT"  # BASE/QUOTE symbols, for people: prices read "QUOTE per BASE"
 
     def __post_init__(self):
         if self.quote not in (0, 1):
             raise ValueError("quote must be 0 or 1 (the numeraire token)")
         if not 0 <= self.venue_fee < 1:
             raise ValueError("venue fee must be a fraction in [0, 1)")
+        base, sep, quote = self.pair.partition("/")
+        if not (sep and base.strip() and quote.strip()):
+            raise ValueError(f"pair {self.pair!r}: write BASE/QUOTE, e.g. WETH/USDT (QUOTE is the numeraire)")
+
+    @property
+    def price_unit(self) -> str:
+        base, _, quote = self.pair.partition("/")
+        return f"{quote.strip()} per {base.strip()}"
+
+    def human_price(self, raw: np.ndarray | float) -> np.ndarray | float:
+        """The numeraire per whole base token, from raw token1 units per raw token0 unit."""
+        token1_per_token0 = np.asarray(raw, dtype=np.float64) * 10.0 ** (self.decimals0 - self.decimals1)
+        return token1_per_token0 if self.quote == 1 else 1.0 / token1_per_token0
 
     def quote_per_token1(self, price: np.ndarray | float) -> np.ndarray | float:
         """Converts token1 raw units to quote units at raw price `price` (token1 raw per token0 raw)."""

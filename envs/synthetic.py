@@ -57,7 +57,6 @@ closed-form LVR tests.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -67,6 +66,7 @@ import numpy as np
 import pyarrow as pa
 
 from envs.data.schema import SWAP_SCHEMA
+from envs.synthetic_events import ARBS, ROUTERS, TRADERS, address, block_columns, exact_columns, swap_table
 
 __all__ = [
     "SWAP_SCHEMA",
@@ -79,8 +79,6 @@ __all__ = [
 ]
 
 SECONDS_PER_YEAR = 365.0 * 86400.0
-Q96 = 1 << 96
-_LOG_TICK = math.log(1.0001)
 
 
 @dataclass(frozen=True)
@@ -287,95 +285,6 @@ def _simulate_pool(
     )
 
 
-def _address(label: str) -> str:
-    return "0x" + hashlib.sha256(f"lamm-synthetic:{label}".encode()).hexdigest()[:40]
-
-
-_ROUTERS = [_address(f"router{i}") for i in range(8)]
-_TRADERS = [_address(f"trader{i}") for i in range(512)]
-_ARBS = [_address(f"arb{i}") for i in range(4)]
-
-
-def _exact_columns(
-    s: np.ndarray, direction: np.ndarray, s0: float, liquidity: int, fee: float
-) -> tuple[list[str], list[str], list[str], np.ndarray]:
-    """Integer sqrt_price_x96 per swap and the exact V3 amounts between consecutive prices."""
-    L = int(liquidity)
-    LQ = L << 96
-    den = 1_000_000 - int(round(fee * 1_000_000))
-    prev = int(s0 * Q96)
-    sps = (s * float(Q96)).tolist()
-    dirs = direction.tolist()
-    a0: list[str] = []
-    a1: list[str] = []
-    sp_out: list[str] = []
-    for x, d in zip(sps, dirs, strict=True):
-        b = int(x)
-        if d > 0:
-            if b <= prev:
-                b = prev + 1
-            delta = b - prev
-            net1 = -((-L * delta) >> 96)
-            a1.append(str(-((-net1 * 1_000_000) // den)))
-            a0.append(str(-((LQ * delta) // (prev * b))))
-        else:
-            if b >= prev:
-                b = prev - 1
-            delta = prev - b
-            net0 = -((-LQ * delta) // (prev * b))
-            a0.append(str(-((-net0 * 1_000_000) // den)))
-            a1.append(str(-((L * delta) >> 96)))
-        sp_out.append(str(b))
-        prev = b
-    tick = np.floor(2.0 * np.log(s) / _LOG_TICK).astype(np.int32)
-    return a0, a1, sp_out, tick
-
-
-def _block_columns(
-    t: np.ndarray, rng: np.random.Generator, block_seconds: float, start_block: int, t0: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Block number, block timestamp and increasing log indices (with gaps) from event times."""
-    off = np.floor(t / block_seconds + 1e-9).astype(np.int64)
-    ts = t0 + np.floor(off * block_seconds + 1e-9).astype(np.int64)
-    n = len(t)
-    new = np.ones(n, dtype=bool)
-    new[1:] = off[1:] != off[:-1]
-    gap = rng.integers(1, 4, n)
-    base = rng.integers(0, 12, n)
-    c = np.cumsum(gap)
-    starts = np.maximum.accumulate(np.where(new, np.arange(n), 0))
-    li = c - c[starts] + base[starts]
-    return start_block + off, ts, li.astype(np.int32)
-
-
-def _table(
-    block: np.ndarray,
-    ts: np.ndarray,
-    li: np.ndarray,
-    sender: np.ndarray,
-    recipient: np.ndarray,
-    a0: list[str],
-    a1: list[str],
-    sp: list[str],
-    liquidity: int,
-    tick: np.ndarray,
-) -> pa.Table:
-    ls = pa.large_string()
-    cols = {
-        "block_number": pa.array(block, pa.int64()),
-        "timestamp": pa.array(ts, pa.int64()),
-        "log_index": pa.array(li, pa.int32()),
-        "sender": pa.array(sender, ls),
-        "recipient": pa.array(recipient, ls),
-        "amount0": pa.array(a0, ls),
-        "amount1": pa.array(a1, ls),
-        "sqrt_price_x96": pa.array(sp, ls),
-        "liquidity": pa.array([str(int(liquidity))] * len(block), ls),
-        "tick": pa.array(tick, pa.int32()),
-    }
-    return pa.Table.from_arrays([cols[f.name] for f in SWAP_SCHEMA], schema=SWAP_SCHEMA)
-
-
 def generate_with_truth(config: SyntheticMarketConfig | None = None, **overrides) -> tuple[pa.Table, np.ndarray]:
     """Swaps of the synthetic market and the ground-truth informed flag of each row.
 
@@ -428,17 +337,17 @@ def generate_with_truth(config: SyntheticMarketConfig | None = None, **overrides
     informed = is_arb.copy()
     informed[~is_arb] = directional[idx[src[~is_arb]]]
     n = len(t)
-    trader = rng_label.integers(0, len(_TRADERS), n)
-    router = rng_label.integers(0, len(_ROUTERS), n)
-    bot = rng_label.integers(0, len(_ARBS), n)
-    routers = np.array(_ROUTERS, dtype=object)
-    arbs = np.array(_ARBS, dtype=object)
+    trader = rng_label.integers(0, len(TRADERS), n)
+    router = rng_label.integers(0, len(ROUTERS), n)
+    bot = rng_label.integers(0, len(ARBS), n)
+    routers = np.array(ROUTERS, dtype=object)
+    arbs = np.array(ARBS, dtype=object)
     sender = np.where(is_arb, arbs[bot], routers[router])
-    recipient = np.where(is_arb, arbs[bot], np.array(_TRADERS, dtype=object)[trader])
+    recipient = np.where(is_arb, arbs[bot], np.array(TRADERS, dtype=object)[trader])
 
-    block, ts, li = _block_columns(t, rng_label, cfg.block_seconds, cfg.start_block, cfg.start_timestamp)
-    a0, a1, sp, tick = _exact_columns(s, d, s0, cfg.liquidity, cfg.fee)
-    table = _table(block, ts, li, sender, recipient, a0, a1, sp, cfg.liquidity, tick)
+    block, ts, li = block_columns(t, rng_label, cfg.block_seconds, cfg.start_block, cfg.start_timestamp)
+    a0, a1, sp, tick = exact_columns(s, d, s0, cfg.liquidity, cfg.fee)
+    table = swap_table(block, ts, li, sender, recipient, a0, a1, sp, cfg.liquidity, tick)
     return table, informed
 
 
@@ -479,9 +388,9 @@ def gbm_swaps(
     t0 = int((start or datetime(2025, 1, 1, tzinfo=UTC)).timestamp())
     off = np.arange(1, n + 1, dtype=np.int64)
     ts = t0 + np.floor(off * block_seconds + 1e-9).astype(np.int64)
-    a0, a1, sp, tick = _exact_columns(s, d, s0, liquidity, fee)
-    who = np.full(n, _address("gbm"), dtype=object)
-    return _table(start_block + off, ts, np.zeros(n, np.int32), who, who, a0, a1, sp, liquidity, tick)
+    a0, a1, sp, tick = exact_columns(s, d, s0, liquidity, fee)
+    who = np.full(n, address("gbm"), dtype=object)
+    return swap_table(start_block + off, ts, np.zeros(n, np.int32), who, who, a0, a1, sp, liquidity, tick)
 
 
 def feature_samples(n: int, seed: int = 0, fee_pips: int = 3000) -> list[list[int]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from strategies.base import FeeStrategy
+from strategies.onnx_policy import ONNX_INPUT, ONNX_OUTPUT, onnx_session
 
 POLICY_FILE = "policy.onnx"
 
@@ -25,8 +26,6 @@ class LearnedFee(FeeStrategy):
     """Fee = the ONNX policy's output on the observation, rounded to whole pips."""
 
     def __init__(self, path: str | Path):
-        from agents.policy_export import ONNX_INPUT, ONNX_OUTPUT, onnx_session
-
         self.path = policy_path(path)
         self._session = onnx_session(self.path)
         self._input, self._output = ONNX_INPUT, ONNX_OUTPUT

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from envs.portfolio_features import portfolio_observation
+from strategies.onnx_policy import onnx_session
 from strategies.portfolio import PortfolioStrategy
 
 
@@ -16,8 +17,6 @@ class LearnedPortfolio(PortfolioStrategy):
     policy's band away from its target."""
 
     def __init__(self, path: str | Path):
-        from agents.policy_export import onnx_session
-
         folder = Path(path)
         graph, meta = folder / "policy.onnx", folder / "policy.json"
         if not graph.is_file() or not meta.is_file():

@@ -1,8 +1,8 @@
 """Portfolio strategies: target weights per asset (the rest in the numeraire), decided from prices up to now.
 
-Specs: `hold` (buy equal weights once), `mix` (constant equal mix; `mix:every=24` rebalances every 24
-decisions, `mix:band=0.05` when any weight drifts more than 5 points), `momentum` (`momentum:lookback=168,top=3`:
-equal weights in the top assets by trailing return, cash when none rose), `learned:models/NAME`.
+`hold` buys equal weights once, `mix` keeps a constant equal mix (every N decisions or when a weight drifts
+out of a band), `momentum` holds the assets that rose most. strategies/portfolio_spec.py builds them from
+their command-line specs, and strategies/learned_portfolio.py runs a trained policy.
 """
 
 from __future__ import annotations
@@ -92,45 +92,3 @@ class Momentum(PortfolioStrategy):
             if t % self.every == 0:
                 targets[t] = self.target(t, prices, np.zeros(n))
         return targets, 0.0
-
-
-def _options(text: str) -> dict[str, str]:
-    out = {}
-    for part in filter(None, text.split(",")):
-        key, sep, value = part.partition("=")
-        if not sep:
-            raise ValueError(f"option {part!r}: write key=value")
-        out[key.strip()] = value.strip()
-    return out
-
-
-def parse_portfolio_strategy(spec: str) -> PortfolioStrategy:
-    kind, _, rest = spec.partition(":")
-    try:
-        if kind == "hold" and not rest:
-            return BuyAndHold()
-        if kind == "mix":
-            o = _options(rest)
-            unknown = set(o) - {"every", "band"}
-            if unknown:
-                raise ValueError(f"unknown option {', '.join(sorted(unknown))}")
-            return ConstantMix(int(o.get("every", 1)), float(o["band"]) if "band" in o else None)
-        if kind == "momentum":
-            o = _options(rest)
-            unknown = set(o) - {"lookback", "top", "every"}
-            if unknown:
-                raise ValueError(f"unknown option {', '.join(sorted(unknown))}")
-            return Momentum(int(o.get("lookback", 168)), int(o.get("top", 3)), int(o.get("every", 24)))
-        if kind == "learned" and rest:
-            from strategies.learned_portfolio import LearnedPortfolio
-
-            return LearnedPortfolio(rest)
-    except ValueError as e:
-        raise ValueError(f"--strategy {spec}: {e}") from None
-    raise ValueError(
-        f"--strategy {spec}: unknown portfolio strategy; use hold, mix[:every=N|band=X], "
-        "momentum[:lookback=N,top=K,every=N] or learned:PATH"
-    )
-
-
-DEFAULT_PORTFOLIO_SPECS = ("hold", "mix:every=24", "mix:band=0.05", "momentum")

@@ -14,8 +14,8 @@ def local_chain():
     """Starts a fresh anvil on a free port, yields (ape module, project) attached to it, stops it. (Our own node
     rather than ape-foundry's: after a mainnet-fork session in the same process, ape-foundry may start its
     local node forking the stopped upstream.)"""
-    from agents.chain import connect
-    from agents.local_node import start_anvil
+    from agents.chain.connection import connect
+    from agents.chain.local_node import start_anvil
 
     node = start_anvil()
     try:
@@ -34,7 +34,7 @@ def deploy_tokens(ape, project, owner, decimals=(18, 6)):
 def deploy_v2_pair(owner, t0, t1, reserves: tuple[int, int]):
     """A Uniswap V2 factory and pair from the npm build, seeded with `reserves` of (t0, t1); the owner must
     hold them. Returns (factory, pair)."""
-    from agents.artifacts_npm import UNISWAP_V2_CORE, npm_contract
+    from agents.chain.npm_artifacts import UNISWAP_V2_CORE, npm_contract
 
     factory = npm_contract(UNISWAP_V2_CORE / "UniswapV2Factory.json").deploy(owner, sender=owner)
     factory.createPair(t0, t1, sender=owner)
@@ -65,8 +65,8 @@ def forked_snapshot(state: Path):
     (ape, project, upstream node) connected to the fork through ethereum:mainnet-fork with the snapshot as
     ETH_RPC_URL, as a user forks mainnet. The fork node is ours rather than ape-foundry's: in a long test
     session ape-foundry's own start of a fork node proved flaky (the demo, a fresh process, covers that path)."""
-    from agents.chain import connect, upstream_rpc
-    from agents.local_node import start_anvil
+    from agents.chain.connection import connect, upstream_rpc
+    from agents.chain.local_node import start_anvil
 
     node = start_anvil(state=state, chain_id=1)
     fork = None

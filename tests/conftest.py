@@ -20,7 +20,7 @@ def shared_data(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def snapshot_state(tmp_path_factory) -> Path:
     """The project's mainnet snapshot (anvil state), built once per test session."""
-    from agents.snapshot import build_snapshot
+    from agents.chain.snapshot import build_snapshot
 
     state = tmp_path_factory.mktemp("snapshot") / "mainnet.json"
     build_snapshot(state)

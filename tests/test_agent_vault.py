@@ -1,13 +1,16 @@
 """AgentVault on a fork of the project's mainnet snapshot (ethereum:mainnet-fork) against its own Uniswap V2
 pairs (npm builds): the agent trades within the owner's guardrails, every refusal names its reason and moves
 nothing, and the owner can always take everything out. swap_v3 is tested on a second vault that holds the
-snapshot's canonical tokens and trades through its V3 SwapRouter and USDC/WETH 0.05% pool."""
+snapshot's canonical tokens and trades through its V3 SwapRouter and USDC/WETH 0.05% pool.
+
+Why this module is long: every guardrail of one contract, each with its refusal, against one forked snapshot
+that the module starts once; split, each part would fork it again."""
 
 import pytest
 from chain import FAR, MAX_UINT, forked_snapshot
 
-from agents.artifacts_npm import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, UNISWAP_V3_PERIPHERY, npm_contract
-from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02, UNISWAP_V3_QUOTER_V2, UNISWAP_V3_SWAP_ROUTER
+from agents.chain.npm_artifacts import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, UNISWAP_V3_PERIPHERY, npm_contract
+from agents.chain.snapshot import TOKENS, UNISWAP_V2_ROUTER02, UNISWAP_V3_QUOTER_V2, UNISWAP_V3_SWAP_ROUTER
 
 WETH_USD, WBTC_USD = 2_500, 60_000
 WETH_PRICE = WETH_USD * 10**6  # USDC raw units per 1e18 raw WETH (18 decimals)

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from agents.local_node import rpc
+from agents.chain.local_node import rpc
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -1,6 +1,7 @@
 """`lamm backtest` and `lamm demo` as a user runs them: outputs, JSON keys, and clear failures."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,49 @@ def test_demo_runs_and_prints_where_the_report_is(tmp_path):
     assert "report:" in res.stdout and (tmp_path / "demo" / "report.html").exists()
     strategies = json.loads((tmp_path / "demo" / "metrics.json").read_text())["strategies"]
     assert "static:30" in strategies and f"learned:{tmp_path / 'demo' / 'model'}" in strategies
+
+
+def test_each_engine_is_a_subcommand_with_only_its_own_options():
+    fee, portfolio, passive = (lamm("backtest", kind, "--help").stdout for kind in ("fee", "portfolio", "passive"))
+    assert "--step" in fee and "--depth" in fee and "--interval" not in fee and "--trade-gas" not in fee
+    assert "--interval" in portfolio and "--trade-gas" in portfolio and "--step" not in portfolio
+    assert "--capital" in passive and "--strategy" not in passive and "--step" not in passive
+    res = lamm("backtest", "--env", "portfolio")
+    assert res.returncode == 2 and "lamm backtest portfolio" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_tables_stay_whole_at_80_columns_when_piped():
+    """Piped output is 80 columns wide: no line is longer, and every strategy name appears whole (never folded),
+    as a table row or, when the table cannot fit, as its own block."""
+    long_name = "directional:base=5,a=4"
+    fee = lamm("backtest", "fee", "--synthetic-days", "1", "--strategy", "static:30", "--strategy", long_name)
+    portfolio = lamm("backtest", "portfolio", "--synthetic-days", "5")
+    for res, names in ((fee, ["static:30", long_name]), (portfolio, ["hold", "mix:every=24", "mix:band=0.05"])):
+        assert res.returncode == 0, res.stderr
+        lines = res.stdout.splitlines()
+        assert max(len(line) for line in lines) <= 80, res.stdout
+        for name in names:
+            assert any(line.split() and line.split()[0] == name for line in lines), (name, res.stdout)
+    assert "Sharpe" in portfolio.stdout and "turnover/yr" in portfolio.stdout
+
+
+def test_report_shows_human_prices_the_covered_days_and_relative_paths(tmp_path):
+    data = tmp_path / "swaps.parquet"
+    from envs.data import save_swaps
+    from envs.synthetic import generate_swaps
+
+    save_swaps(generate_swaps(days=1, seed=3), data)
+    res = lamm("backtest", "--data", "swaps.parquet", "--strategy", "static:30", "--report", "rep", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    html = re.sub(r"<img [^>]*>", "", (tmp_path / "rep" / "report.html").read_text())
+    assert "Venue price (USDT per WETH)" in html and "None" not in html
+    assert "<b>data</b>: swaps.parquet" in html and "<b>from</b>: 2025-01-01" in html
+    prices = [float(line.split(",")[2]) for line in (tmp_path / "rep" / "steps.csv").read_text().splitlines()[1:]]
+    assert 1_000 < min(prices) and max(prices) < 10_000  # USDT per WETH, not raw token1 per raw token0 (~2.5e-9)
+
+
+def test_passive_backtest_writes_its_report(tmp_path):
+    res = lamm("backtest", "passive", "--report", str(tmp_path / "rep"), "--json", str(tmp_path / "p.json"))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "rep" / "report.html").read_text().count("data:image/png;base64,") == 1
+    assert json.loads((tmp_path / "p.json").read_text())["passive"]["fee_value"] > 0

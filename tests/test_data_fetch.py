@@ -182,7 +182,7 @@ def test_fetches_our_own_pools_swaps(tmp_path):
 
 def test_v3_pool_swaps_come_back_exact(tmp_path):
     """Real swaps on a Uniswap V3 pool built from the npm artifacts: every event back, exact integers."""
-    from agents.artifacts_npm import UNISWAP_V3_CORE, npm_contract
+    from agents.chain.npm_artifacts import UNISWAP_V3_CORE, npm_contract
 
     with local_chain() as (ape, project):
         owner = ape.accounts.test_accounts[0]

@@ -1,5 +1,8 @@
 """Market-data loaders: real shared data loads with the documented counts and exact integers, and each
-kind of broken file raises one DataError naming the file, the row and column, and the problem."""
+kind of broken file raises one DataError naming the file, the row and column, and the problem.
+
+Why this module is long: one short test per validation rule, for four file formats that share the rules.
+"""
 
 import csv
 import datetime as dt

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from agents.chain import connect
-from agents.deploy import deploy_test_tokens
-from agents.local_node import start_anvil
+from agents.chain.connection import connect
+from agents.chain.deployments import deploy_test_tokens
+from agents.chain.local_node import start_anvil
 
 
 @pytest.fixture(scope="module")

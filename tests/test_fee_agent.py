@@ -10,9 +10,9 @@ import sys
 import pytest
 from zk_policies import volatility_circuit
 
-from agents.chain import connect
-from agents.deploy import deploy_pool, deploy_test_tokens
-from agents.local_node import start_anvil
+from agents.chain.connection import connect
+from agents.chain.deployments import deploy_pool, deploy_test_tokens
+from agents.chain.local_node import start_anvil
 from agents.zk.registry import deploy_controller
 from envs.amm import PoolParams
 

@@ -6,10 +6,10 @@ import sys
 import pytest
 from chain import FAR, forked_snapshot
 
-from agents.artifacts_npm import UNISWAP_V2_PERIPHERY, UNISWAP_V3_CORE, npm_contract
-from agents.deploy import deploy_pool
-from agents.local_node import rpc
-from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02
+from agents.chain.deployments import deploy_pool
+from agents.chain.local_node import rpc
+from agents.chain.npm_artifacts import UNISWAP_V2_PERIPHERY, UNISWAP_V3_CORE, npm_contract
+from agents.chain.snapshot import TOKENS, UNISWAP_V2_ROUTER02
 from envs.amm import PoolParams
 
 

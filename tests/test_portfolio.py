@@ -1,5 +1,5 @@
 """Portfolio economics and backtests: constant-product execution costs, no look-ahead, the environment and the
-backtester agree, strategies behave, and `lamm backtest --env portfolio` / `lamm train portfolio` run end to end."""
+backtester agree, strategies behave, and `lamm backtest portfolio` / `lamm train portfolio` run end to end."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from envs.portfolio_env import PortfolioEnv
 from envs.portfolio_execution import ExecutionConfig, amount_out, rebalance
 from envs.portfolio_features import portfolio_observation
 from envs.price_series import synthetic_prices
-from strategies.portfolio import BuyAndHold, ConstantMix, Momentum, parse_portfolio_strategy
+from strategies.portfolio import BuyAndHold, ConstantMix, Momentum
+from strategies.portfolio_spec import parse_portfolio_strategy
 
 
 def lamm(*args: str) -> subprocess.CompletedProcess:
@@ -77,7 +78,7 @@ def test_strategies_trade_when_they_should():
 
 
 def test_the_environment_and_the_backtester_agree(tmp_path):
-    from agents.portfolio_training import PortfolioTrainConfig, train_portfolio
+    from agents.training.portfolio import PortfolioTrainConfig, train_portfolio
     from strategies.learned_portfolio import LearnedPortfolio
 
     series = synthetic_prices(n_assets=3, days=40, seed=3)
@@ -105,7 +106,7 @@ def test_the_environment_and_the_backtester_agree(tmp_path):
     # a reloaded model acts identically, and the ONNX weights are the torch ones
     from stable_baselines3 import PPO
 
-    from agents.portfolio_training import DeterministicWeights
+    from agents.training.portfolio import DeterministicWeights
 
     reloaded = PPO.load(tmp_path / "model.zip", device="cpu")
     probe = torch.from_numpy(np.stack([portfolio_observation(series.prices, t, np.full(3, 0.2)) for t in range(50)]))
@@ -113,7 +114,7 @@ def test_the_environment_and_the_backtester_agree(tmp_path):
         ours = DeterministicWeights(model, 3)(probe).numpy()
         again = DeterministicWeights(reloaded, 3)(probe).numpy()
     assert np.array_equal(ours, again)
-    from agents.policy_export import onnx_session
+    from agents.training.export import onnx_session
 
     onnx = onnx_session(tmp_path / "policy.onnx").run(["weights"], {"observation": probe.numpy()})[0]
     assert np.max(np.abs(onnx - ours)) < 1e-5
@@ -121,7 +122,7 @@ def test_the_environment_and_the_backtester_agree(tmp_path):
 
 def test_backtest_env_portfolio_writes_json_report_and_csv(tmp_path):
     specs = ["hold", "mix:every=24", "mix:band=0.05", "momentum:lookback=48,top=2"]
-    args = ["backtest", "--env", "portfolio", "--data", "synthetic", "--synthetic-days", "20"]
+    args = ["backtest", "portfolio", "--data", "synthetic", "--synthetic-days", "20"]
     args += ["--report", str(tmp_path / "rep"), "--json", str(tmp_path / "m.json"), "--pool-depth", "1e7"]
     for s in specs:
         args += ["--strategy", s]
@@ -146,7 +147,7 @@ def test_backtest_env_portfolio_writes_json_report_and_csv(tmp_path):
 )
 def test_portfolio_bad_input_is_one_clear_line_and_writes_nothing(tmp_path, args, message):
     out = tmp_path / "m.json"
-    res = lamm("backtest", "--env", "portfolio", "--data", "synthetic", "--json", str(out), *args)
+    res = lamm("backtest", "portfolio", "--data", "synthetic", "--json", str(out), *args)
     if message is None:  # --assets is ignored on the synthetic market, which names its own assets
         assert res.returncode == 0, res.stderr
         return
@@ -159,7 +160,6 @@ def test_prices_file_assets_and_interval(tmp_path):
     prices = shared_data() / "binance-1m-usdt" / "prices.parquet"
     res = lamm(
         "backtest",
-        "--env",
         "portfolio",
         "--data",
         str(prices),
@@ -179,7 +179,7 @@ def test_prices_file_assets_and_interval(tmp_path):
     assert res.returncode == 0, res.stderr
     meta = json.loads((tmp_path / "m.json").read_text())["meta"]
     assert meta["assets"] == "ETH,BTC" and meta["steps"] == 7 * 24
-    res = lamm("backtest", "--env", "portfolio", "--data", str(prices), "--assets", "ETH,NOPE")
+    res = lamm("backtest", "portfolio", "--data", str(prices), "--assets", "ETH,NOPE")
     assert res.returncode == 2 and "NOPE not in" in res.stderr
 
 

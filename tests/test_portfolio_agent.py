@@ -17,11 +17,13 @@ import numpy as np
 import pytest
 from chain import FAR, MAX_UINT, forked_snapshot
 
-from agents.portfolio_executor import ExecutorConfig, PortfolioExecutor, format_report, get_amount_out, read_state
-from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02, UNISWAP_V3_SWAP_ROUTER
-from agents.vault import deploy_vault, deposit, refresh_reference_prices, uniswap
+from agents.chain.snapshot import TOKENS, UNISWAP_V2_ROUTER02, UNISWAP_V3_SWAP_ROUTER
+from agents.portfolio.executor import ExecutorConfig, PortfolioExecutor, format_report
+from agents.portfolio.routing import get_amount_out
+from agents.portfolio.state import read_state
+from agents.portfolio.vault import deploy_vault, deposit, refresh_reference_prices, uniswap
 from envs.portfolio_execution import amount_out
-from strategies.portfolio import parse_portfolio_strategy
+from strategies.portfolio_spec import parse_portfolio_strategy
 
 SLIPPAGE_BPS, TURNOVER_BPS, PERIOD, PRICE_AGE = 100, 20_000, 86_400, 3_600
 FUNDS = 30_000 * 10**6  # the vault starts with 30,000 USDC (12 WETH at 2,500)

@@ -5,6 +5,9 @@ less than half, else to 40%), so every run makes exactly one trade: the chain's 
 the agent's nonce count the runs that traded. The daemon runs as `lamm schedule run` in a subprocess; crashes
 are real SIGKILLs at the two fault-injection points (LAMM_SCHEDULE_CRASH), slowness comes from
 LAMM_SCHEDULE_SLOW, and the RPC is cut at a proxy in front of the fork node.
+
+Why this module is long: every scenario runs against one vault on one forked snapshot, started once per module;
+split, each part would build and fork it again.
 """
 
 from __future__ import annotations
@@ -22,13 +25,13 @@ import pytest
 import requests
 from chain import forked_snapshot
 
-from agents.chain import connect
-from agents.local_node import free_port, start_anvil
+from agents.chain.connection import connect
+from agents.chain.local_node import free_port, start_anvil
+from agents.chain.snapshot import TOKENS, UNISWAP_V2_ROUTER02
+from agents.portfolio.vault import deploy_vault, deposit, refresh_reference_prices
 from agents.schedule.database import open_engine
 from agents.schedule.ledger import Ledger
 from agents.schedule.reconcile import TRADE_TOPIC
-from agents.snapshot import TOKENS, UNISWAP_V2_ROUTER02
-from agents.vault import deploy_vault, deposit, refresh_reference_prices
 
 FUNDS = 30_000 * 10**6  # USDC
 STRATEGY = "seesaw:low=0.4,high=0.6"
@@ -322,11 +325,11 @@ def test_reconciliation_finds_a_transaction_the_run_did_not_record_by_the_sender
     """A run left at 'intent' whose trade went out unrecorded (here sent straight through the executor): the
     sender's nonce moved past the intent's, so the blocks since are searched; the trade is the run's (from its
     sender, to its vault, at its nonce), and the vault's Trade event is its own."""
-    from agents.portfolio_executor import PortfolioExecutor
+    from agents.chain.toolchain import ROOT
+    from agents.portfolio.executor import PortfolioExecutor
     from agents.schedule.ledger import INTENT
     from agents.schedule.reconcile import reconcile_run
     from agents.schedule.seesaw import parse_strategy
-    from agents.toolchain import ROOT
 
     ape, agent = e["ape"], e["agent"]
     ledger = Ledger(open_engine(e["db"]))
@@ -478,7 +481,7 @@ def fee_chain(tmp_path_factory):
     """A local anvil with a FeeController, a pool under it (swaps done) and a small proving model registered."""
     from zk_policies import volatility_circuit
 
-    from agents.deploy import deploy_pool, deploy_test_tokens
+    from agents.chain.deployments import deploy_pool, deploy_test_tokens
     from agents.zk.registry import deploy_controller
     from envs.amm import PoolParams
 

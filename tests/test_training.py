@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from agents.artifact import MODEL_FILE
-from agents.fee_pipeline import TrainingJob, run_training_job
-from agents.fee_training import load_model
-from agents.policy_export import DeterministicFeePolicy, parity
-from agents.training_config import TrainConfig
-from agents.walk_forward import folds
+from agents.training.artifact import MODEL_FILE
+from agents.training.config import TrainConfig
+from agents.training.export import DeterministicFeePolicy, parity
+from agents.training.fee import load_model
+from agents.training.jobs import TrainingJob, run_training_job
+from agents.training.walk_forward import folds
 from envs.fee_env import DynamicFeeEnv, default_market
 from envs.market import MarketSpec
 from envs.simulation import FeeSimConfig

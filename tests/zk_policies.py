@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from agents.policy_export import export_action_onnx
+from agents.training.export import export_action_onnx
 from agents.zk.circuit import build_circuit
 from envs.amm import NFEATURES
 

@@ -10,5 +10,5 @@ Modules, one job each: `database` (URL and engine), `ledger` (the run table), `t
 `jobstore` (add, list, pause, resume, remove), `runtime` (the run in flight, crash points), `send_guard`
 (records transactions before they leave), `jobs` (rebalance, fee-update), `seesaw` (a demo strategy that
 trades every run), `reconcile` (in-flight runs vs the chain), `daemon` (the scheduler loop), `report` (ledger
-tables).
+tables). Imports `agents.chain`, `agents.zk`, `agents.fee` and `agents.portfolio`.
 """

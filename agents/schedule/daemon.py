@@ -48,7 +48,7 @@ class Daemon:
         engine = open_engine(self.db)
         import logging
 
-        from agents.toolchain import prepare
+        from agents.chain.toolchain import prepare
 
         logging.getLogger("apscheduler").setLevel(logging.ERROR)  # the daemon says skips and misses in one line
 

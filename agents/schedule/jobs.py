@@ -21,7 +21,7 @@ from agents.schedule.runtime import Run, recorded_run
 
 REBALANCE, FEE_UPDATE = "agents.schedule.jobs:rebalance", "agents.schedule.jobs:fee_update"
 KINDS = {"rebalance": REBALANCE, "fee-update": FEE_UPDATE}
-ROUTER02 = "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D"  # agents.snapshot.UNISWAP_V2_ROUTER02
+ROUTER02 = "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D"  # agents.chain.snapshot.UNISWAP_V2_ROUTER02
 
 
 def rebalance(
@@ -42,7 +42,7 @@ def rebalance(
     inputs.update(tolerance_bps=tolerance_bps, min_trade_bps=min_trade_bps, deadline=deadline)
     inputs.update(max_trades=max_trades, dry_run=dry_run)
     with recorded_run("rebalance", inputs, redact=lambda s: redact(s, rpc)) as run, chain(network, rpc) as (ape, p):
-        from agents.portfolio_executor import ExecutorConfig, PortfolioExecutor
+        from agents.portfolio.executor import ExecutorConfig, PortfolioExecutor
         from agents.schedule.seesaw import parse_strategy
 
         cfg = ExecutorConfig(tolerance_bps=tolerance_bps, min_trade_bps=min_trade_bps, deadline_s=deadline)
@@ -108,7 +108,7 @@ def fee_update(network: str, model: str, pool: str, account: str, rpc: str | Non
 
         zk = zk_for_model(Path(model), log=run.log)
         with chain(network, rpc) as (ape, project):
-            from agents.fee_agent import FeeAgent
+            from agents.fee.agent import FeeAgent
 
             sender = signer(ape, account)
             agent = FeeAgent(ape, project, sender, zk, pool, log=run.log)
@@ -133,7 +133,7 @@ def chain(network: str, rpc: str | None):
         probe(rpc)
     from ape.logging import logger
 
-    from agents.chain import connect
+    from agents.chain.connection import connect
     from agents.schedule.send_guard import install
 
     logger.set_level("WARNING")
@@ -147,7 +147,7 @@ def signer(ape, spec: str):
     APE_ACCOUNTS_<alias>_PASSPHRASE (Ape would otherwise prompt, and nobody answers a daemon)."""
     import os
 
-    from agents.chain import load_account
+    from agents.chain.connection import load_account
 
     if spec.startswith("test:"):
         return load_account(ape, spec)
@@ -163,7 +163,7 @@ def signer(ape, spec: str):
 def probe(rpc: str) -> None:
     import requests
 
-    from agents.local_node import rpc as call
+    from agents.chain.local_node import rpc as call
 
     try:
         call(rpc, "eth_chainId", timeout=5.0)

@@ -161,7 +161,7 @@ def chain_web3(inputs: dict):
     if "fork" in network or ":local" in network or not network:
         yield None
         return
-    from agents.chain import connect
+    from agents.chain.connection import connect
 
     with connect(network) as (ape, _):
         yield ape.chain.provider.web3

@@ -29,7 +29,7 @@ class Seesaw(PortfolioStrategy):
 
 def parse_strategy(spec: str):
     """A portfolio strategy spec (strategies.portfolio), or seesaw[:low=X,high=Y]."""
-    from strategies.portfolio import parse_portfolio_strategy
+    from strategies.portfolio_spec import parse_portfolio_strategy
 
     kind, _, rest = spec.partition(":")
     if kind != "seesaw":

@@ -29,8 +29,8 @@ def zk_for_model(model_dir: Path, srs: Path | None = None, log=print) -> ZkModel
     card = json.loads(card_path.read_text())
     sim = card["config"]["sim"]
     fee_lo, fee_hi = bps_to_pips(sim["fee_min_bps"]), bps_to_pips(sim["fee_max_bps"])
-    from agents.fee_training import load_model
-    from agents.policy_export import ActionGraph, DeterministicFeePolicy, export_action_onnx
+    from agents.training.export import ActionGraph, DeterministicFeePolicy, export_action_onnx
+    from agents.training.fee import load_model
 
     policy = DeterministicFeePolicy(load_model(zip_path, card["algo"]), fee_lo, fee_hi)
     folder.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ DEFAULT_MAX_AGE = 300  # seconds a proof's features may lie behind the block tha
 
 
 def verifier_container(zk: ZkModel):
-    from agents.artifacts_npm import npm_contract
+    from agents.chain.npm_artifacts import npm_contract
 
     return npm_contract(zk.path("verifier.json"), "Halo2Verifier")
 

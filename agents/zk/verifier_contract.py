@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from agents.toolchain import ROOT
+from agents.chain.toolchain import ROOT
 
 SOLCJS = ROOT / "node_modules" / "solc" / "solc.js"
 EIP170_LIMIT = 24576  # bytes of runtime code a contract may have

@@ -1,0 +1,146 @@
+"""`lamm deploy pool | vault`: deploy a DynamicFeePool or an AgentVault and write its JSON record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lamm.commands.common import (
+    ACCOUNT,
+    NETWORK,
+    ROUTER02,
+    RPC,
+    SWAP_ROUTER,
+    out,
+    quiet_ape,
+    router_address,
+    say,
+    user_errors,
+)
+
+deploy_app = typer.Typer(help="Deploy contracts.", no_args_is_help=True)
+
+
+@deploy_app.command(
+    "pool",
+    epilog="Example: lamm deploy pool --rpc http://127.0.0.1:8545 --token0 0x... --token1 0x... --fee-bps 30 "
+    "--liquidity0 1000000000000000000000 --liquidity1 2000000000000 --account test:0 --out deployments/pool.json",
+)
+@user_errors
+def pool(
+    token0: Annotated[str, typer.Option(help="token0 address.")],
+    token1: Annotated[str, typer.Option(help="token1 address.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Deployment record (JSON).")],
+    network: NETWORK = "ethereum:local:foundry",
+    rpc: RPC = None,
+    account: ACCOUNT = "test:0",
+    fee_bps: Annotated[float, typer.Option(help="Initial fee, bps.")] = 30.0,
+    fee_min_bps: Annotated[float, typer.Option(help="Lowest fee, bps.")] = 1.0,
+    fee_max_bps: Annotated[float, typer.Option(help="Highest fee, bps.")] = 100.0,
+    max_fee_change_bps: Annotated[float, typer.Option(help="Largest change per update, bps.")] = 25.0,
+    controller: Annotated[str | None, typer.Option(help="Who may set the fee (default: the deployer).")] = None,
+    liquidity0: Annotated[int | None, typer.Option(help="Initial token0 liquidity, raw units.")] = None,
+    liquidity1: Annotated[int | None, typer.Option(help="Initial token1 liquidity, raw units.")] = None,
+) -> None:
+    """Deploy a DynamicFeePool and write its deployment record."""
+    from agents.chain.connection import connect, load_account
+    from agents.chain.deployments import deploy_pool, write_record
+    from envs.amm import PoolParams
+    from envs.simulation import bps_to_pips
+
+    if (liquidity0 is None) != (liquidity1 is None):
+        raise ValueError("give both --liquidity0 and --liquidity1, or neither")
+    params = PoolParams(bps_to_pips(fee_min_bps), bps_to_pips(fee_max_bps), bps_to_pips(max_fee_change_bps))
+    with connect(network, rpc) as (ape, project):
+        sender = load_account(ape, account)
+        liquidity = (liquidity0, liquidity1) if liquidity0 is not None else None
+        record = deploy_pool(
+            ape, project, sender, network, token0, token1, bps_to_pips(fee_bps), params, controller, liquidity
+        )
+    out.print(
+        f"DynamicFeePool {record.pool} on chain {record.chain_id}, block {record.block}; "
+        f"record: {write_record(record, out_file)}"
+    )
+
+
+@deploy_app.command(
+    "vault",
+    epilog="Example: lamm deploy vault --network ethereum:mainnet-fork --account test:0 --agent test:1 "
+    "--numeraire WETH --token USDC --token USDT --token WBTC --router v2 --router v3 --deposit USDC=30000 "
+    "--out deployments/vault.json",
+)
+@user_errors
+def vault(
+    agent: Annotated[str, typer.Option(help="The agent's address (or test:N on local chains).")],
+    numeraire: Annotated[str, typer.Option(help="Numeraire token: WETH, USDC, USDT, WBTC or an address.")],
+    token: Annotated[list[str], typer.Option(help="Token the agent may trade (repeatable): symbol or address.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Deployment record (JSON).")],
+    network: NETWORK = "ethereum:local:foundry",
+    rpc: RPC = None,
+    account: Annotated[str, typer.Option(help="The owner: test:N on local chains, else a keystore alias.")] = "test:0",
+    router: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=f"Router to allow (repeatable): a Uniswap V2 Router02 or V3 SwapRouter address, or v2 for the "
+            f"canonical Router02 ({ROUTER02}), v3 for the canonical V3 SwapRouter ({SWAP_ROUTER}). Default: v2 "
+            "only; add v3 to let the agent trade in V3 pools where they quote better."
+        ),
+    ] = None,
+    max_slippage_bps: Annotated[int, typer.Option(help="Largest loss per trade vs reference prices, bps.")] = 100,
+    turnover_cap_bps: Annotated[int, typer.Option(help="Value traded per period, bps of the vault's value.")] = 20_000,
+    period: Annotated[int, typer.Option(help="Turnover period, seconds.")] = 86_400,
+    price_max_age: Annotated[int, typer.Option(help="Seconds a reference price stays usable.")] = 3_600,
+    deposit: Annotated[
+        list[str] | None, typer.Option(help="TOKEN=AMOUNT in human units, deposited by the owner (repeatable).")
+    ] = None,
+    set_prices: Annotated[
+        bool, typer.Option(help="Set reference prices from Uniswap V3 (else V2) pools after deploying.")
+    ] = True,
+) -> None:
+    """Deploy an AgentVault owned by --account: whitelists, limits, optional deposits and reference prices."""
+    from agents.chain.connection import connect, load_account
+    from agents.portfolio.vault import deploy_vault, parse_amount, refresh_reference_prices, resolve_token, write_record
+    from agents.portfolio.vault import deposit as deposit_token
+
+    tokens = [resolve_token(t) for t in token]
+    base = resolve_token(numeraire)
+    deposits = []
+    for item in deposit or []:
+        symbol, sep, amount = item.partition("=")
+        if not sep:
+            raise ValueError(f"--deposit {item!r}: write TOKEN=AMOUNT, e.g. USDC=30000")
+        deposits.append((resolve_token(symbol), amount))
+    with connect(network, rpc) as (ape, project):
+        quiet_ape()
+        owner = load_account(ape, account)
+        agent_address = load_account(ape, agent).address if agent.startswith("test:") else agent
+        record = deploy_vault(
+            ape,
+            project,
+            owner,
+            agent_address,
+            base,
+            tokens,
+            [router_address(r) for r in router or ["v2"]],
+            max_slippage_bps,
+            turnover_cap_bps,
+            period,
+            price_max_age,
+            network=network,
+        )
+        for address, amount in deposits:
+            raw = parse_amount(amount, project.StandInToken.at(address).decimals())
+            record.transactions.update(deposit_token(project, record.vault, owner, address, raw))
+            record.deposits[address] = record.deposits.get(address, 0) + raw
+        if set_prices:
+            record.reference_prices = refresh_reference_prices(project, record.vault, owner)
+            for price in record.reference_prices:
+                record.transactions[f"set_reference_price:{price['token']}"] = price.pop("tx")
+    say(
+        f"AgentVault {record.vault} on chain {record.chain_id}, block {record.block}: owner {record.owner}, agent "
+        f"{record.agent}, {len(record.tokens)} tokens besides the numeraire; record: {write_record(record, out_file)}"
+    )
+    for price in record.reference_prices:
+        say(f"  reference price of {price['token']}: {price['price_wad']} (wad) from {price['source']} {price['pool']}")

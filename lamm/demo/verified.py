@@ -1,0 +1,55 @@
+"""The demo's verified stage: the shipped policy registered at a FeeController on a local anvil, synthetic swaps
+moving the pool's features, and the fee agent changing the fee with a zero-knowledge proof."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+FAR = 2**63
+
+
+def run_verified_stage(out: Console, model_dir: Path, swaps: int = 30, seed: int = 0) -> None:
+    from ape.logging import logger
+
+    from agents.chain.connection import connect
+    from agents.chain.local_node import start_anvil
+    from agents.fee.agent import FeeAgent
+    from agents.zk.model_circuit import zk_for_model
+    from agents.zk.registry import deploy_controller, register_model
+    from envs.market import build_market
+    from envs.synthetic import SyntheticMarketConfig, generate_swaps
+    from lamm.demo.chain import market_pool
+
+    logger.set_level("WARNING")
+    zk = zk_for_model(model_dir, log=out.print)
+    market = build_market(generate_swaps(SyntheticMarketConfig(days=1, seed=seed)))
+    picks = [i for i in range(len(market.price)) if market.uninformed[i]][:swaps]
+    node = start_anvil()
+    try:
+        with connect(rpc=node.url) as (ape, project):
+            owner = ape.accounts.test_accounts[0]
+            controller = deploy_controller(project, owner)
+            record, pool = market_pool(ape, project, owner, market, controller.address)
+            registration = register_model(ape, project, owner, "local", zk, controller.address, (record.pool,))
+            out.print(
+                f"model {zk.model_id[:18]}... ({zk.srs.split(':')[0]} SRS): verifier {registration.verifier} "
+                f"({registration.verifier_bytes:,} bytes) registered at FeeController {controller.address}, "
+                f"governing pool {record.pool}"
+            )
+            for i in picks:
+                zero_for_one = bool(market.amount0[i] > 0)
+                amount = int(market.amount0[i] if zero_for_one else market.amount1[i])
+                pool.swap(zero_for_one, amount, 0, owner, FAR, sender=owner)
+            out.print(f"{len(picks)} synthetic swaps moved the pool's features (epoch {pool.epoch()})")
+            log = lambda line: out.print(line, soft_wrap=True, markup=False, highlight=False)  # noqa: E731
+            step = FeeAgent(ape, project, owner, zk, record.pool, log=log).step()
+            if step.sent:
+                out.print(
+                    f"verified fee update: {step.old_fee_bps:g} -> {step.proven_fee_bps:g} bps (ONNX policy "
+                    f"{step.onnx_fee_bps:.3f} bps); proof {step.proof_seconds:.2f} s, propose gas {step.gas_used:,}, "
+                    f"features to mined update {step.seconds:.2f} s; the pool's fee is now {pool.fee() / 100:g} bps"
+                )
+    finally:
+        node.stop()
