@@ -228,6 +228,7 @@ def test_an_interval_job_runs_rebalances_with_one_ledger_row_each_and_survives_a
     assert all(r["inputs"]["rpc"] == "set" for r in shown)
     table = lamm("schedule", "runs", "--db", e["db"])
     assert table.returncode == 0 and all(h in table.stdout for r in rows for h in hashes(r)), table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) <= 80, table.stdout  # piped: 80 columns, whole hashes
     no_urls(e, out, err, table.stdout, json.dumps(shown))
     assert "removed rebal" in lamm("schedule", "remove", "rebal", "--db", e["db"]).stdout
     assert json.loads(lamm("schedule", "list", "--db", e["db"], "--json").stdout) == []

@@ -36,13 +36,6 @@ _ACCOUNT_HELP = "{who}: test:N on local chains, else a keystore alias (daemon: A
 _JOB_ID = Annotated[str, typer.Argument(help="Job id (see `lamm schedule list`).")]
 
 
-def _wide():
-    """Tables at the terminal's width, else 200 columns (pipes, logs)."""
-    from rich.console import Console
-
-    return out if out.is_terminal else Console(width=200)
-
-
 def _address(option: str, value: str) -> str:
     if not _ADDRESS.match(value):
         raise ValueError(f"{option} {value!r}: not an address; give 0x and 40 hex digits")
@@ -164,7 +157,7 @@ def list_jobs(
     elif not found:
         say("no scheduled jobs (add one with `lamm schedule add rebalance|fee-update ...`)")
     else:
-        _wide().print(jobs_table(found))
+        out.print(jobs_table(found, width=out.width))
 
 
 def _change(job_id: str, action: str, db: str | None) -> None:
@@ -252,4 +245,4 @@ def runs_command(
     elif not rows:
         say("no runs yet")
     else:
-        _wide().print(runs_table(rows))
+        out.print(runs_table(rows, width=out.width))

@@ -78,6 +78,5 @@ def run_schedule_stage(out: Console) -> list[dict]:
         engine = open_engine(db)
         rows = Ledger(engine).runs()
         engine.dispose()
-        wide = out if out.is_terminal else Console(width=200)  # pipes and logs: keep the columns
-        wide.print(runs_table(rows, title="run ledger"))
+        out.print(runs_table(rows, title="run ledger", width=out.width))
         return rows
