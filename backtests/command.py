@@ -89,6 +89,8 @@ def run_backtest(req: BacktestRequest, console: Console | None = None) -> Backte
         "replay_seconds": round(seconds, 3),
         "depth": req.sim.depth,
         "gas_quote": req.sim.gas_quote,
+        "flow": req.sim.flow,
+        "flow_scale": req.sim.flow_scale,
         "venue_fee": req.spec.venue_fee,
     }
     report = None

@@ -1,7 +1,8 @@
 """The backtest engine: each strategy replays the same market through the same simulation as the env.
 
-A strategy with a constant fee runs in one pass of the C core; any other is asked for its fee at every step
-from the observation the pool shows at the end of the previous step, exactly as in `DynamicFeeEnv`.
+A strategy with a constant rule (a static fee, a heuristic) runs in one pass of the C core; any other is asked
+for its rule at every step from the observation the pool shows at the end of the previous step, exactly as
+in `DynamicFeeEnv`.
 """
 
 from __future__ import annotations
@@ -35,20 +36,19 @@ def run_fee_strategy(
     replay = start_replay(market, config)
     initial = replay.pool.reserves
     n = market.n_steps
-    if strategy.constant_fee is not None:
-        steps = replay.run(market.step_end, np.full(n, strategy.constant_fee, dtype=np.int64))
+    if strategy.constant_rule is not None:
+        steps = replay.run(market.step_end, np.tile(strategy.constant_rule.as_array(), (n, 1)))
         if progress:
             progress(n)
     else:
         steps = np.empty((n, NOUT))
         lo, hi = np.zeros(NFEATURES, dtype=np.int64), np.zeros(NFEATURES, dtype=np.int64)
-        fee = np.zeros(1, dtype=np.int64)
         now = market.start_time
         chunk = max(n // 100, 1)
         for k in range(n):
             replay.pool.features_into(now, lo, hi)
-            fee[0] = strategy.decide(observation_from_words(lo, hi))
-            steps[k] = replay.run(market.step_end[k : k + 1], fee)[0]
+            rule = strategy.decide(observation_from_words(lo, hi)).as_array()[None]
+            steps[k] = replay.run(market.step_end[k : k + 1], rule)[0]
             now = int(market.step_time[k])
             if progress and (k + 1) % chunk == 0:
                 progress(chunk)

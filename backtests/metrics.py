@@ -28,7 +28,23 @@ METRIC_NAMES = (
     "lvr_quote",
     "tvl_quote",
     "days",
+    # by source: arbitrage, informed flow, uninformed flow (envs.flow); pnl = fees + markout
+    "pnl_arb_bps_per_day",
+    "pnl_informed_bps_per_day",
+    "pnl_uninformed_bps_per_day",
+    "fees_arb_bps_per_day",
+    "fees_informed_bps_per_day",
+    "fees_uninformed_bps_per_day",
+    "markout_arb_bps_per_day",
+    "markout_informed_bps_per_day",
+    "markout_uninformed_bps_per_day",
+    "informed_volume_offered",
+    "informed_volume_kept",
+    "mean_fee_buy_bps",
+    "mean_fee_sell_bps",
+    "effective_fee_bps",
 )
+SOURCE_NAMES = ("arb", "informed", "uninformed")
 
 
 def _col(steps: np.ndarray, name: str) -> np.ndarray:
@@ -54,6 +70,14 @@ def step_series(market: Market, steps: np.ndarray) -> dict[str, np.ndarray]:
         "fair_price": _col(steps, "fair_price"),
         "pool_price": _col(steps, "pool_price"),
         "n_arbs": _col(steps, "n_arbs"),
+        "fee_buy_bps": _col(steps, "fee_buy_pips") / 100,
+        "fee_sell_bps": _col(steps, "fee_sell_pips") / 100,
+        "offered_informed_quote": _col(steps, "offered_informed") * to_quote,
+        "kept_informed_quote": _col(steps, "kept_informed") * to_quote,
+        **{f"fees_{src}_bps": _col(steps, f"fees_{src}") / tvl * 1e4 for src in ("arb", "informed", "uninformed")},
+        **{
+            f"markout_{src}_bps": _col(steps, f"markout_{src}") / tvl * 1e4 for src in ("arb", "informed", "uninformed")
+        },
     }
 
 
@@ -76,6 +100,11 @@ def fee_metrics(market: Market, steps: np.ndarray) -> dict[str, float]:
     std = float(np.std(pnl_daily, ddof=1)) if len(pnl_daily) > 1 else 0.0
     offered = float(s["offered_quote"].sum())
     kept = float(s["kept_quote"].sum())
+    traded = kept + float(s["kept_informed_quote"].sum()) + float(s["arb_quote"].sum())
+
+    def per_day(key: str) -> float:
+        return float(s[key].sum() / n_days)
+
     return {
         "hedged_pnl_bps_per_day": float(s["hedged_pnl_bps"].sum() / n_days),
         "fees_bps_per_day": float(s["fees_bps"].sum() / n_days),
@@ -93,4 +122,14 @@ def fee_metrics(market: Market, steps: np.ndarray) -> dict[str, float]:
         "lvr_quote": float(s["lvr_quote"].sum()),
         "tvl_quote": float(s["tvl_quote"][0]),
         "days": float(n_days),
+        **{
+            f"pnl_{src}_bps_per_day": per_day(f"fees_{src}_bps") + per_day(f"markout_{src}_bps") for src in SOURCE_NAMES
+        },
+        **{f"fees_{src}_bps_per_day": per_day(f"fees_{src}_bps") for src in SOURCE_NAMES},
+        **{f"markout_{src}_bps_per_day": per_day(f"markout_{src}_bps") for src in SOURCE_NAMES},
+        "informed_volume_offered": float(s["offered_informed_quote"].sum()),
+        "informed_volume_kept": float(s["kept_informed_quote"].sum()),
+        "mean_fee_buy_bps": float(s["fee_buy_bps"].mean()),
+        "mean_fee_sell_bps": float(s["fee_sell_bps"].mean()),
+        "effective_fee_bps": float(s["fees_quote"].sum() / traded * 1e4) if traded > 0 else 0.0,
     }

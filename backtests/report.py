@@ -52,6 +52,12 @@ TABLE_COLUMNS = (
     ("arb_volume", "arb volume", "{:,.0f}"),
     ("sharpe", "Sharpe", "{:+.2f}"),
     ("max_drawdown_bps", "max DD bps", "{:.2f}"),
+    ("pnl_arb_bps_per_day", "PnL arbitrage", "{:+.4f}"),
+    ("pnl_informed_bps_per_day", "PnL informed", "{:+.4f}"),
+    ("pnl_uninformed_bps_per_day", "PnL uninformed", "{:+.4f}"),
+    ("mean_fee_buy_bps", "buy fee bps", "{:.1f}"),
+    ("mean_fee_sell_bps", "sell fee bps", "{:.1f}"),
+    ("effective_fee_bps", "fee paid bps", "{:.1f}"),
 )
 
 
@@ -127,6 +133,15 @@ def _figures(market: Market, runs: Mapping[str, np.ndarray], results: Mapping[st
     ax.set_xticks(x, specs, rotation=20, fontsize=8), ax.set_ylabel("bps/day"), ax.legend()
     ax.set_title("fees vs LVR")
     yield "LVR vs fees", figure_png(fig)
+    fig, ax = plt.subplots(figsize=(10, 3.5))
+    width = 0.8 / 6
+    for j, (src, kind) in enumerate((s, k) for s in ("arb", "informed", "uninformed") for k in ("fees", "markout")):
+        values = [results[spec][f"{kind}_{src}_bps_per_day"] for spec in specs]
+        ax.bar(x - 0.4 + (j + 0.5) * width, values, width, label=f"{src} {kind}")
+    ax.axhline(0, color="black", lw=0.5)
+    ax.set_xticks(x, specs, rotation=20, fontsize=8), ax.set_ylabel("bps/day"), ax.legend(fontsize=7, ncol=3)
+    ax.set_title("PnL by source: fees earned and markout (negative: paid to better-informed traders)")
+    yield "PnL by source", figure_png(fig)
 
 
 def step_frame(market: Market, runs: Mapping[str, np.ndarray]) -> pd.DataFrame:

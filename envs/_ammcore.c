@@ -1,11 +1,15 @@
 /*
- * lamm AMM core: the exact-integer constant-product pool, its on-chain feature accumulators, and the
- * replay loop that drives it with arbitrage and fee-sensitive flow.
+ * lamm AMM core: the exact-integer constant-product pool, its on-chain feature accumulators and per-swap fee
+ * rule, and the replay loop that drives it with arbitrage and routed order flow.
  *
- * The integer formulas here are the ones contracts/DynamicFeePool.vy implements (uint256/int256 there,
- * 128-bit here with reserves bounded by 2**112 as in Uniswap V2). Decisions that are not the pool's
- * (how much an arbitrageur trades, how much flow a fee keeps) are made in floating point, then executed
- * through the exact swap. Loaded with ctypes by envs/amm.py: 128-bit values cross as (lo, hi) words.
+ * The integer formulas here are the ones contracts/DynamicFeePool.vy implements (int256 there, 128-bit here
+ * with reserves bounded by 2**112 as in Uniswap V2 and every accumulator saturated to the width the contract
+ * packs it in). Decisions that are not the pool's (how much an arbitrageur trades, how much flow a pool wins)
+ * are made in floating point, then executed through the exact swap. Loaded with ctypes by envs/amm.py:
+ * 128-bit values cross as (lo, hi) words.
+ *
+ * Why this module is long: the pool, its fee rule, the arbitrageur and the two flow models share one state
+ * and one inner loop; splitting them across files would put a function call at every swap of the replay.
  */
 #include <math.h>
 #include <stdint.h>
@@ -21,19 +25,41 @@ typedef __int128 i128;
 #define SECONDS_PER_DAY 86400LL
 #define MAX_IDLE 604800LL /* idle time saturates at one week */
 #define RESERVE_LIMIT ((u128)1 << 112)
+#define SKEW_UNIT 1000000LL          /* the skew integrator counts log price in 1e-12: WAD / 1e6 */
+#define SKEW_LIMIT ((i128)4000000000000LL) /* |skew| <= 4 (log units), in SKEW_UNIT */
+#define LIM55 (((i128)1 << 55) - 1)  /* the contract packs these accumulators in 56 bits */
+#define LIM87 (((i128)1 << 87) - 1)  /* ... and the log price and its TWAP in 88 bits */
 
 enum { OK = 0, ERR_ZERO_IN = 1, ERR_ZERO_OUT = 2, ERR_OVERFLOW = 3, ERR_FEE = 4 };
+
+/* The fee rule's parameters (envs/fee_rule.py documents them; the contract packs them in one slot). */
+enum {
+    R_BASE,            /* pips */
+    R_SKEW_GAIN,       /* fee per unit of log move, in 1/1000: skew = gain * move / 1000 */
+    R_SKEW_CAP,        /* pips */
+    R_SKEW_TAU,        /* seconds: the skew integrator's leak */
+    R_VOL_GAIN,        /* pips per unit of annualised variance above the threshold */
+    R_VOL_THRESHOLD,   /* annualised variance, 1e-6 units */
+    R_VOL_JUMP,        /* pips added above the threshold */
+    R_TWAP_GAIN,       /* pips per unit of (log price - TWAP)^2 */
+    R_SURGE_FEE,       /* pips */
+    R_SURGE_THRESHOLD, /* log move of one swap that starts a surge, 1e-6 units */
+    R_SURGE_TAU,       /* seconds: the surge's decay */
+    NRULE
+};
 
 typedef struct {
     u128 r0, r1;                       /* reserves, raw token units */
     i128 var_fast, var_slow;           /* EWMA variance rate of log price, WAD per second */
     i128 flow, volume;                 /* EWMA signed / absolute token1 flow, WAD fraction of reserve per second */
     i128 logp, logp_twap;              /* cumulative log-price proxy and its time-weighted EWMA, WAD */
-    int64_t fee;                       /* current fee, pips */
+    i128 skew;                         /* the rule's leaky, bounded integral of log-price moves, SKEW_UNIT */
+    int64_t surge_ts;                  /* time of the last surge (0: none) */
     int64_t last_ts;                   /* timestamp of the last swap */
-    int64_t epoch;                     /* number of swaps so far */
+    int64_t epoch;                     /* number of swaps so far, modulo 2**32 */
     int64_t tau_fast, tau_slow, tau_flow, tau_twap; /* EWMA time constants, seconds */
-    int64_t fee_min, fee_max, fee_max_step;         /* fee bounds and max change per update, pips */
+    int64_t fee_min, fee_max, fee_max_step;         /* bounds of every fee, and max change of the base per update */
+    int64_t rule[NRULE];                            /* the fee rule's parameters */
 } Pool;
 
 /* ---------- exact arithmetic ---------- */
@@ -69,7 +95,11 @@ static u128 isqrt(u128 n) {
     return x;
 }
 
+static i128 clamp128(i128 x, i128 lo, i128 hi) { return x < lo ? lo : (x > hi ? hi : x); }
+static i128 abs128(i128 x) { return x < 0 ? -x : x; }
 static i128 ewma(i128 acc, int64_t tau, i128 x, int64_t dt) { return (acc * tau + x) / (tau + dt); }
+/* acc decayed over dt seconds with time constant tau: unchanged within a second, gone after one when tau = 0. */
+static i128 leak(i128 acc, int64_t tau, int64_t dt) { return dt == 0 ? acc : acc * tau / (tau + dt); }
 
 /* ---------- the pool ---------- */
 
@@ -77,39 +107,98 @@ Pool *pool_new(void) { return (Pool *)calloc(1, sizeof(Pool)); }
 void pool_free(Pool *p) { free(p); }
 
 /* Reads and writes the pool's fields as an int64 vector (the 128-bit ones as lo, hi pairs). */
-enum { NFIELD_WORDS = 2 * 8 + 10 };
+enum { NBIG = 9, NSMALL = 10 + NRULE, NFIELD_WORDS = 2 * NBIG + NSMALL };
 void pool_export(const Pool *p, uint64_t *w) {
-    const u128 *big[8] = {&p->r0, &p->r1, (const u128 *)&p->var_fast, (const u128 *)&p->var_slow,
-                          (const u128 *)&p->flow, (const u128 *)&p->volume, (const u128 *)&p->logp,
-                          (const u128 *)&p->logp_twap};
-    for (int i = 0; i < 8; i++) {
+    const u128 *big[NBIG] = {&p->r0, &p->r1, (const u128 *)&p->var_fast, (const u128 *)&p->var_slow,
+                             (const u128 *)&p->flow, (const u128 *)&p->volume, (const u128 *)&p->logp,
+                             (const u128 *)&p->logp_twap, (const u128 *)&p->skew};
+    for (int i = 0; i < NBIG; i++) {
         w[2 * i] = (uint64_t)*big[i];
         w[2 * i + 1] = (uint64_t)(*big[i] >> 64);
     }
-    const int64_t small[10] = {p->fee, p->last_ts, p->epoch, p->tau_fast, p->tau_slow,
-                               p->tau_flow, p->tau_twap, p->fee_min, p->fee_max, p->fee_max_step};
-    memcpy(w + 16, small, sizeof(small));
+    int64_t small[NSMALL] = {p->surge_ts, p->last_ts, p->epoch, p->tau_fast, p->tau_slow,
+                             p->tau_flow, p->tau_twap, p->fee_min,  p->fee_max, p->fee_max_step};
+    memcpy(small + 10, p->rule, sizeof(p->rule));
+    memcpy(w + 2 * NBIG, small, sizeof(small));
 }
 void pool_import(Pool *p, const uint64_t *w) {
-    u128 *big[8] = {&p->r0, &p->r1, (u128 *)&p->var_fast, (u128 *)&p->var_slow,
-                    (u128 *)&p->flow, (u128 *)&p->volume, (u128 *)&p->logp, (u128 *)&p->logp_twap};
-    for (int i = 0; i < 8; i++) *big[i] = (u128)w[2 * i] | ((u128)w[2 * i + 1] << 64);
-    int64_t s[10];
-    memcpy(s, w + 16, sizeof(s));
-    p->fee = s[0]; p->last_ts = s[1]; p->epoch = s[2]; p->tau_fast = s[3]; p->tau_slow = s[4];
+    u128 *big[NBIG] = {&p->r0, &p->r1, (u128 *)&p->var_fast, (u128 *)&p->var_slow, (u128 *)&p->flow,
+                       (u128 *)&p->volume, (u128 *)&p->logp, (u128 *)&p->logp_twap, (u128 *)&p->skew};
+    for (int i = 0; i < NBIG; i++) *big[i] = (u128)w[2 * i] | ((u128)w[2 * i + 1] << 64);
+    int64_t s[NSMALL];
+    memcpy(s, w + 2 * NBIG, sizeof(s));
+    p->surge_ts = s[0]; p->last_ts = s[1]; p->epoch = s[2]; p->tau_fast = s[3]; p->tau_slow = s[4];
     p->tau_flow = s[5]; p->tau_twap = s[6]; p->fee_min = s[7]; p->fee_max = s[8]; p->fee_max_step = s[9];
+    memcpy(p->rule, s + 10, sizeof(p->rule));
 }
 int pool_field_words(void) { return NFIELD_WORDS; }
+int nrule(void) { return NRULE; }
 
-/* The fee an update to `want` yields: within bounds and at most fee_max_step from the current fee. */
-int64_t pool_clamp_fee(const Pool *p, int64_t want) {
-    int64_t lo = p->fee - p->fee_max_step, hi = p->fee + p->fee_max_step;
+/* The largest value each rule parameter may take (its width in the contract's packed slot). */
+static const int64_t RULE_MAX[NRULE] = {
+    (1 << 20) - 1, (1 << 24) - 1, (1 << 20) - 1, (1 << 24) - 1, (1 << 24) - 1, (1 << 24) - 1,
+    (1 << 20) - 1, (1LL << 32) - 1, (1 << 20) - 1, (1 << 24) - 1, (1 << 24) - 1,
+};
+void rule_max(int64_t *out) { memcpy(out, RULE_MAX, sizeof(RULE_MAX)); }
+
+/* The parameters an update to `want` yields, as the controller sets them: each within [0, its width], fees
+ * within the pool's fee bounds, and the base at most fee_max_step from the current base. */
+void pool_clamp_rule(const Pool *p, const int64_t *want, int64_t *out) {
+    for (int i = 0; i < NRULE; i++) out[i] = want[i] < 0 ? 0 : (want[i] > RULE_MAX[i] ? RULE_MAX[i] : want[i]);
+    int64_t lo = p->rule[R_BASE] - p->fee_max_step, hi = p->rule[R_BASE] + p->fee_max_step;
     if (lo < p->fee_min) lo = p->fee_min;
     if (hi > p->fee_max) hi = p->fee_max;
-    return want < lo ? lo : (want > hi ? hi : want);
+    out[R_BASE] = out[R_BASE] < lo ? lo : (out[R_BASE] > hi ? hi : out[R_BASE]);
+    const int fees[3] = {R_SKEW_CAP, R_VOL_JUMP, R_SURGE_FEE};
+    for (int i = 0; i < 3; i++)
+        if (out[fees[i]] > p->fee_max) out[fees[i]] = p->fee_max;
+}
+void pool_set_rule(Pool *p, const int64_t *want) {
+    int64_t out[NRULE];
+    pool_clamp_rule(p, want, out);
+    memcpy(p->rule, out, sizeof(out));
 }
 
-/* Updates the feature accumulators for a swap that moves token1 reserve by d1 (signed, into the pool). */
+/* The skew integrator's bound: the move at which the skew reaches its cap (at most SKEW_LIMIT). */
+static i128 skew_bound(const Pool *p) {
+    if (p->rule[R_SKEW_GAIN] == 0) return SKEW_LIMIT;
+    i128 b = (i128)p->rule[R_SKEW_CAP] * 1000000000LL / p->rule[R_SKEW_GAIN];
+    return b < SKEW_LIMIT ? b : SKEW_LIMIT;
+}
+
+/* The fee (pips) of a swap at time `now` that puts token1 in (buys token0) or token0 in: the symmetric part
+ * base + volatility terms + TWAP term, or the decaying surge if higher, then the skew added for a buyer of
+ * token0 and subtracted for a seller, within the pool's fee bounds. */
+int64_t pool_rule_fee(const Pool *p, int token1_in, int64_t now) {
+    const int64_t *r = p->rule;
+    int64_t dt = now > p->last_ts ? now - p->last_ts : 0;
+    i128 fee = r[R_BASE];
+    if (r[R_VOL_GAIN] > 0 || r[R_VOL_JUMP] > 0) {
+        i128 vf = p->var_fast * p->tau_fast / (p->tau_fast + dt);
+        i128 var = vf * SECONDS_PER_YEAR, threshold = (i128)r[R_VOL_THRESHOLD] * 1000000000000LL;
+        if (var > 100 * WAD) var = 100 * WAD;
+        if (var > threshold) fee += r[R_VOL_JUMP] + (i128)r[R_VOL_GAIN] * (var - threshold) / WAD;
+    }
+    if (r[R_TWAP_GAIN] > 0) {
+        i128 twap = (p->logp_twap * p->tau_twap + p->logp * dt) / (p->tau_twap + dt);
+        i128 gap = abs128(p->logp - twap);
+        if (gap > WAD) gap = WAD;
+        fee += (i128)r[R_TWAP_GAIN] * (gap * gap / WAD) / WAD;
+    }
+    if (r[R_SURGE_FEE] > 0 && p->surge_ts > 0) {
+        int64_t since = now > p->surge_ts ? now - p->surge_ts : 0;
+        i128 surge = since == 0 ? r[R_SURGE_FEE] : (i128)r[R_SURGE_FEE] * r[R_SURGE_TAU] / (r[R_SURGE_TAU] + since);
+        if (surge > fee) fee = surge;
+    }
+    if (r[R_SKEW_GAIN] > 0) {
+        i128 skew = (i128)r[R_SKEW_GAIN] * leak(p->skew, r[R_SKEW_TAU], dt) / 1000000000LL;
+        skew = clamp128(skew, -(i128)r[R_SKEW_CAP], r[R_SKEW_CAP]);
+        fee += token1_in ? skew : -skew;
+    }
+    return (int64_t)clamp128(fee, p->fee_min, p->fee_max);
+}
+
+/* Updates the accumulators for a swap that moves token1 reserve by d1 (signed, into the pool). */
 static void update_features(Pool *p, i128 d1, int64_t ts) {
     int64_t dt = ts > p->last_ts ? ts - p->last_ts : 0;
     p->logp_twap = (p->logp_twap * p->tau_twap + p->logp * dt) / (p->tau_twap + dt);
@@ -118,42 +207,49 @@ static void update_features(Pool *p, i128 d1, int64_t ts) {
     if (d1 < 0) u = -u;
     i128 ret = 2 * u;                     /* log-price return proxy: d ln(r1/r0) ~ 2 d ln r1 */
     i128 sq = ret * ret / WAD;
-    p->var_fast = ewma(p->var_fast, p->tau_fast, sq, dt);
-    p->var_slow = ewma(p->var_slow, p->tau_slow, sq, dt);
-    p->flow = ewma(p->flow, p->tau_flow, u, dt);
-    p->volume = ewma(p->volume, p->tau_flow, u < 0 ? -u : u, dt);
-    p->logp += ret;
+    p->var_fast = clamp128(ewma(p->var_fast, p->tau_fast, sq, dt), 0, LIM55);
+    p->var_slow = clamp128(ewma(p->var_slow, p->tau_slow, sq, dt), 0, LIM55);
+    p->flow = clamp128(ewma(p->flow, p->tau_flow, u, dt), -LIM55 - 1, LIM55);
+    p->volume = clamp128(ewma(p->volume, p->tau_flow, abs128(u), dt), 0, LIM55);
+    p->logp = clamp128(p->logp + ret, -LIM87 - 1, LIM87);
+    i128 bound = skew_bound(p);
+    p->skew = clamp128(leak(p->skew, p->rule[R_SKEW_TAU], dt) + ret / SKEW_UNIT, -bound, bound);
+    if (p->rule[R_SURGE_THRESHOLD] > 0 && abs128(ret) >= (i128)p->rule[R_SURGE_THRESHOLD] * 1000000000000LL)
+        p->surge_ts = ts;
     p->last_ts = ts;
-    p->epoch += 1;
+    p->epoch = (p->epoch + 1) & 0xFFFFFFFFLL;
 }
 
-/* Amount out for amount_in of token0 (zero_for_one) or token1, and the fee kept; no state change. */
-static int quote(const Pool *p, int zero_for_one, u128 amount_in, u128 *out, u128 *fee_amt) {
+/* Amount out for amount_in of token0 (zero_for_one) or token1 at `fee`, and the fee kept; no state change. */
+static int quote(const Pool *p, int zero_for_one, u128 amount_in, int64_t fee, u128 *out, u128 *fee_amt) {
     if (amount_in == 0) return ERR_ZERO_IN;
     u128 r_in = zero_for_one ? p->r0 : p->r1, r_out = zero_for_one ? p->r1 : p->r0;
     if (amount_in >= RESERVE_LIMIT || r_in + amount_in >= RESERVE_LIMIT) return ERR_OVERFLOW;
-    u128 after = muldiv(amount_in, (u128)(FEE_DENOM - p->fee), (u128)FEE_DENOM);
+    u128 after = muldiv(amount_in, (u128)(FEE_DENOM - fee), (u128)FEE_DENOM);
     *fee_amt = amount_in - after;
     *out = muldiv(after, r_out, r_in + after);
     return *out == 0 ? ERR_ZERO_OUT : OK;
 }
 
-/* Exact-input swap at time ts. Returns an error code; on success *out and *fee_amt are set. */
+/* Exact-input swap at time ts at the rule's fee for its direction. Returns an error code; on success *out,
+ * *fee_amt and *fee_pips are set. */
 int pool_swap(Pool *p, int zero_for_one, uint64_t in_lo, uint64_t in_hi, int64_t ts, uint64_t *out_words,
-              uint64_t *fee_words) {
+              uint64_t *fee_words, int64_t *fee_pips) {
     u128 amount_in = (u128)in_lo | ((u128)in_hi << 64), out, fee_amt;
-    int err = quote(p, zero_for_one, amount_in, &out, &fee_amt);
+    int64_t fee = pool_rule_fee(p, !zero_for_one, ts);
+    int err = quote(p, zero_for_one, amount_in, fee, &out, &fee_amt);
     if (err) return err;
     update_features(p, zero_for_one ? -(i128)out : (i128)amount_in, ts);
     if (zero_for_one) { p->r0 += amount_in; p->r1 -= out; }
     else { p->r1 += amount_in; p->r0 -= out; }
     out_words[0] = (uint64_t)out; out_words[1] = (uint64_t)(out >> 64);
     fee_words[0] = (uint64_t)fee_amt; fee_words[1] = (uint64_t)(fee_amt >> 64);
+    *fee_pips = fee;
     return OK;
 }
 
 /* The on-chain features at time `now`, WAD fixed point (see envs/features.py for their meaning). */
-enum { NFEATURES = 7 };
+enum { NFEATURES = 8 };
 void pool_features(const Pool *p, int64_t now, int64_t *f_lo, int64_t *f_hi) {
     int64_t dt = now > p->last_ts ? now - p->last_ts : 0;
     i128 vf = p->var_fast * p->tau_fast / (p->tau_fast + dt);
@@ -163,13 +259,14 @@ void pool_features(const Pool *p, int64_t now, int64_t *f_lo, int64_t *f_hi) {
     i128 twap = (p->logp_twap * p->tau_twap + p->logp * dt) / (p->tau_twap + dt);
     i128 cap = 100 * WAD; /* 1e20: sigma saturates at 10 (1000% a year) */
     i128 x[NFEATURES];
-    x[0] = (i128)p->fee * (WAD / FEE_DENOM);
+    x[0] = (i128)p->rule[R_BASE] * (WAD / FEE_DENOM);
     x[1] = (i128)isqrt((u128)((vf * SECONDS_PER_YEAR > cap ? cap : vf * SECONDS_PER_YEAR) * WAD));
     x[2] = (i128)isqrt((u128)((vs * SECONDS_PER_YEAR > cap ? cap : vs * SECONDS_PER_YEAR) * WAD));
     x[3] = fl * SECONDS_PER_DAY;
     x[4] = vo * SECONDS_PER_DAY;
     x[5] = (i128)(dt < MAX_IDLE ? dt : MAX_IDLE) * WAD / 3600;
     x[6] = p->logp - twap;
+    x[7] = leak(p->skew, p->rule[R_SKEW_TAU], dt) * SKEW_UNIT;
     for (int i = 0; i < NFEATURES; i++) {
         f_lo[i] = (int64_t)(uint64_t)x[i];
         f_hi[i] = (int64_t)(x[i] >> 64);
@@ -178,15 +275,21 @@ void pool_features(const Pool *p, int64_t now, int64_t *f_lo, int64_t *f_hi) {
 
 /* ---------- the replay loop ---------- */
 
+enum { FLOW_LOGIT = 0, FLOW_ROUTE = 1 };
+
 typedef struct {
-    double beta;       /* logit slope of flow share per unit of fee difference */
+    double beta;       /* the flow's price sensitivity: logit slope per unit of cost difference */
     double venue_fee;  /* fee of the competing venue (fraction) */
     double gas_token1; /* the arbitrageur's gas cost per trade, token1 raw units */
+    int64_t mode;      /* FLOW_LOGIT: uninformed flow only, on fee and depth; FLOW_ROUTE: all flow, all-in price */
 } FlowParams;
 
-/* Per-step output columns. */
+/* Per-step output columns (envs/amm.py STEP_COLUMNS names them). Fees and markouts are in token1 raw units at
+ * the fair price when the trade happened; the three sources add up to the totals. */
 enum {
     O_FEES, O_MARKOUT, O_OFFERED, O_KEPT, O_ARB_VOL, O_N_ARBS, O_TVL, O_FEE_PIPS, O_FAIR, O_POOL_PRICE, O_DEBT,
+    O_FEES_ARB, O_MARKOUT_ARB, O_FEES_INF, O_MARKOUT_INF, O_FEES_UNINF, O_MARKOUT_UNINF, O_OFFERED_INF,
+    O_KEPT_INF, O_FEE_BUY, O_FEE_SELL,
     NOUT
 };
 
@@ -203,11 +306,13 @@ void ledger_export(const Ledger *lg, int64_t *w) {
 
 static double pool_price(const Pool *p) { return (double)p->r1 / (double)p->r0; }
 
-/* Executes a swap for the replay and books its fee and markout at fair price `fair`. */
-static int trade(Pool *p, int zero_for_one, u128 amount_in, int64_t ts, double fair, double *row,
+/* Executes a swap for the replay at the rule's fee and books its fee and markout at price `fair`, to the
+ * totals and to the source's columns (fees at col, markout at col + 1). */
+static int trade(Pool *p, int zero_for_one, u128 amount_in, int64_t ts, double fair, double *row, int col,
                  i128 *d0, i128 *d1) {
     u128 out, fee_amt;
-    int err = quote(p, zero_for_one, amount_in, &out, &fee_amt);
+    int64_t fee = pool_rule_fee(p, !zero_for_one, ts);
+    int err = quote(p, zero_for_one, amount_in, fee, &out, &fee_amt);
     if (err) return err;
     update_features(p, zero_for_one ? -(i128)out : (i128)amount_in, ts);
     double in_value, out_value, fee_value;
@@ -222,25 +327,28 @@ static int trade(Pool *p, int zero_for_one, u128 amount_in, int64_t ts, double f
     }
     row[O_FEES] += fee_value;
     row[O_MARKOUT] += in_value - out_value - fee_value;
+    row[col] += fee_value;
+    row[col + 1] += in_value - out_value - fee_value;
     return OK;
 }
 
-/* The arbitrageur's best trade against fair price P: moves the pool price to the edge of the no-trade band,
- * if the profit at P beats its gas. Returns 1 if it traded. */
+/* The arbitrageur's best trade against fair price P: moves the pool price to the edge of the no-trade band
+ * (each side at its own fee), if the profit at P beats its gas. Returns 1 if it traded. */
 static int arbitrage(Pool *p, double P, int64_t ts, const FlowParams *fp, double *row, Ledger *lg) {
-    long double g = 1.0L - (long double)p->fee / FEE_DENOM;
     long double r0 = (long double)p->r0, r1 = (long double)p->r1, k = r0 * r1, price = r1 / r0;
+    long double g_buy = 1.0L - (long double)pool_rule_fee(p, 1, ts) / FEE_DENOM;
+    long double g_sell = 1.0L - (long double)pool_rule_fee(p, 0, ts) / FEE_DENOM;
     int zero_for_one;
     long double x;
-    if (price < (long double)P * g) { zero_for_one = 0; x = (sqrtl(g * k * P) - r1) / g; }
-    else if (price > (long double)P / g) { zero_for_one = 1; x = (sqrtl(g * k / P) - r0) / g; }
+    if (price < (long double)P * g_buy) { zero_for_one = 0; x = (sqrtl(g_buy * k * P) - r1) / g_buy; }
+    else if (price > (long double)P / g_sell) { zero_for_one = 1; x = (sqrtl(g_sell * k / P) - r0) / g_sell; }
     else return 0;
     if (!(x >= 1.0L) || x >= (long double)RESERVE_LIMIT) return 0;
     u128 amount_in = (u128)x, out, fee_amt;
-    if (quote(p, zero_for_one, amount_in, &out, &fee_amt)) return 0;
+    if (quote(p, zero_for_one, amount_in, pool_rule_fee(p, !zero_for_one, ts), &out, &fee_amt)) return 0;
     double profit = zero_for_one ? (double)out - (double)amount_in * P : (double)out * P - (double)amount_in;
     if (profit <= fp->gas_token1) return 0;
-    if (trade(p, zero_for_one, amount_in, ts, P, row, &lg->arb0, &lg->arb1)) return 0;
+    if (trade(p, zero_for_one, amount_in, ts, P, row, O_FEES_ARB, &lg->arb0, &lg->arb1)) return 0;
     row[O_ARB_VOL] += zero_for_one ? (double)amount_in * P : (double)amount_in;
     row[O_N_ARBS] += 1;
     return 1;
@@ -257,24 +365,52 @@ static void recenter(Pool *p, double P, Ledger *lg) {
     p->r1 = r1;
 }
 
+/* The share of a swap of `amount` (raw, of the input token) that our pool wins against the venue.
+ * FLOW_LOGIT: L e^{-b f} / (L e^{-b f} + L_v e^{-b f_v}) on the fee of the swap's side and the depths.
+ * FLOW_ROUTE: the same logit on the all-in cost of the whole trade at each pool, in log units: the fee of
+ * its side, the price impact at the pool's depth (exact for constant product), and the signed gap between
+ * the pool's price and the venue's (P, the venue's price before the swap). */
+static double flow_share(const Pool *p, const FlowParams *fp, int zero_for_one, double amount, double P,
+                         double venue_liquidity, int64_t ts) {
+    double f = (double)pool_rule_fee(p, !zero_for_one, ts) / FEE_DENOM, fv = fp->venue_fee;
+    double depth = sqrt((double)p->r0 * (double)p->r1);
+    double cost = f - fv;
+    if (fp->mode == FLOW_ROUTE) {
+        double price = pool_price(p), sqrt_p = sqrt(P);
+        double reserve_in = zero_for_one ? (double)p->r0 : (double)p->r1;
+        double venue_in = zero_for_one ? venue_liquidity / sqrt_p : venue_liquidity * sqrt_p;
+        double gap = zero_for_one ? log(P / price) : log(price / P);
+        cost = gap - log1p(-f) + log1p(amount * (1 - f) / reserve_in) + log1p(-fv) -
+               log1p(amount * (1 - fv) / venue_in);
+    }
+    double z = fp->beta * cost;
+    if (z > 700) return 0.0;
+    return 1.0 / (1.0 + venue_liquidity / depth * exp(z));
+}
+
 /*
- * Replays swaps [0, step_end[n_steps-1]) in n_steps steps. Step s sets the fee to clamp(fee_pips[s]) and
- * processes swaps up to step_end[s] (exclusive). At the first swap of every block the arbitrageur trades
- * against the fair price (the real pool's price after the previous block); then every uninformed swap of the
- * block is offered to the pool, which keeps the logit share its fee and depth win against the venue. A swap
- * flagged in `gap` starts a new contiguous stretch of data: the pool is recentred there, nothing is booked.
- * *fair carries the fair price across calls. out is n_steps x NOUT, row-major; the ledger accumulates.
+ * Replays swaps [0, step_end[n_steps-1]) in n_steps steps. Step s sets the rule's parameters to
+ * clamp(rules[s]) (NRULE per step) and processes swaps up to step_end[s] (exclusive). At the first swap of
+ * every block the arbitrageur trades against the fair price (the real pool's price after the previous block);
+ * then every swap of the block is offered to the pool (FLOW_LOGIT: the uninformed ones only), which wins the
+ * share flow_share() gives, booked to informed or uninformed flow by the `uninformed` flag. FLOW_ROUTE books
+ * each flow trade at its markout: the fair price at the end of its markout window, price[mark[i]], so that
+ * flow which knows where the price goes is paid for at that price (FLOW_LOGIT, which only takes uninformed
+ * flow, books it at the fair price of the moment, as the arbitrage is). A swap flagged in `gap` starts a new
+ * contiguous stretch of data: the pool is recentred there, nothing is booked. *fair carries the fair price
+ * across calls. out is n_steps x NOUT, row-major; the ledger accumulates.
  */
 int replay(Pool *p, const FlowParams *fp, const int64_t *ts, const int64_t *block, const double *price,
            const double *amount0, const double *amount1, const double *venue_liquidity,
-           const uint8_t *uninformed, const uint8_t *gap, int64_t first, int64_t n_steps, const int64_t *step_end,
-           const int64_t *fee_pips, double *fair, int64_t *last_block, double *out, Ledger *lg) {
+           const uint8_t *uninformed, const uint8_t *gap, const int64_t *mark, int64_t first, int64_t n_steps,
+           const int64_t *step_end, const int64_t *rules, double *fair, int64_t *last_block, double *out,
+           Ledger *lg) {
     int64_t i = first;
     for (int64_t s = 0; s < n_steps; s++) {
         double *row = out + s * NOUT;
         memset(row, 0, NOUT * sizeof(double));
-        p->fee = pool_clamp_fee(p, fee_pips[s]);
-        row[O_FEE_PIPS] = (double)p->fee;
+        pool_set_rule(p, rules + s * NRULE);
+        row[O_FEE_PIPS] = (double)p->rule[R_BASE];
         row[O_TVL] = (double)p->r0 * *fair + (double)p->r1;
         for (; i < step_end[s]; i++) {
             if (gap[i]) {
@@ -286,29 +422,29 @@ int replay(Pool *p, const FlowParams *fp, const int64_t *ts, const int64_t *bloc
                 arbitrage(p, *fair, ts[i], fp, row, lg);
                 *last_block = block[i];
             }
-            if (uninformed[i]) {
-                int zero_for_one = amount0[i] > 0;
-                double real_in = zero_for_one ? amount0[i] : amount1[i];
-                if (real_in > 0) {
-                    double f = (double)p->fee / FEE_DENOM;
-                    double depth = sqrt((double)p->r0 * (double)p->r1);
-                    double w = depth * exp(-fp->beta * (f - fp->venue_fee));
-                    double share = w / (w + venue_liquidity[i]);
-                    double want = real_in * share;
-                    double value = zero_for_one ? real_in * *fair : real_in;
-                    row[O_OFFERED] += value;
-                    if (want >= 1.0 && want < 1e33 &&
-                        trade(p, zero_for_one, (u128)want, ts[i], *fair, row, &lg->trader0, &lg->trader1) == OK)
-                        row[O_KEPT] += value * share;
-                }
+            int offered = fp->mode == FLOW_ROUTE || uninformed[i];
+            int zero_for_one = amount0[i] > 0;
+            double real_in = zero_for_one ? amount0[i] : amount1[i];
+            if (offered && real_in > 0) {
+                double share = flow_share(p, fp, zero_for_one, real_in, *fair, venue_liquidity[i], ts[i]);
+                double want = real_in * share;
+                double value = zero_for_one ? real_in * *fair : real_in;
+                int col = uninformed[i] ? O_FEES_UNINF : O_FEES_INF;
+                row[uninformed[i] ? O_OFFERED : O_OFFERED_INF] += value;
+                i128 *d0 = &lg->trader0, *d1 = &lg->trader1;
+                double at = fp->mode == FLOW_ROUTE ? price[mark[i]] : *fair;
+                if (want >= 1.0 && want < 1e33 && trade(p, zero_for_one, (u128)want, ts[i], at, row, col, d0, d1) == OK)
+                    row[uninformed[i] ? O_KEPT : O_KEPT_INF] += value * share;
             }
             *fair = price[i];
         }
         row[O_FAIR] = *fair;
         row[O_POOL_PRICE] = pool_price(p);
         /* what moving the pool to the fair price along its curve would cost it: (sqrt(x P) - sqrt(y))^2 */
-        double gap = sqrt((double)p->r0 * *fair) - sqrt((double)p->r1);
-        row[O_DEBT] = gap * gap;
+        double gap_value = sqrt((double)p->r0 * *fair) - sqrt((double)p->r1);
+        row[O_DEBT] = gap_value * gap_value;
+        row[O_FEE_BUY] = (double)pool_rule_fee(p, 1, p->last_ts);
+        row[O_FEE_SELL] = (double)pool_rule_fee(p, 0, p->last_ts);
     }
     return (int)i;
 }

@@ -1,8 +1,9 @@
 """The exact-integer constant-product pool and its replay loop, backed by the C core in `_ammcore.c`.
 
-`Pool` is the pool the Vyper contract implements, wei for wei: reserves, fee in pips (1e-6), and the
-feature accumulators updated on every swap. `Replay` drives a pool through replay arrays step by step;
-the environment and the backtester both use it, so they cannot disagree.
+`Pool` is the pool the Vyper contract implements, wei for wei: reserves, the per-swap fee rule
+(envs.fee_rule, fees in pips of 1e-6), and the feature accumulators updated on every swap. `Replay` drives a
+pool through replay arrays step by step; the environment and the backtester both use it, so they cannot
+disagree.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from envs.fee_rule import NRULE, FeeRule
 
 FEE_DENOM = 1_000_000
 RESERVE_LIMIT = 1 << 112
@@ -51,21 +54,36 @@ _sig("pool_free", None, _p)
 _sig("pool_export", None, _p, _arr(np.uint64, flags="C"))
 _sig("pool_import", None, _p, _arr(np.uint64, flags="C"))
 _sig("pool_field_words", ctypes.c_int)
-_sig("pool_clamp_fee", _i64, _p, _i64)
-_sig("pool_swap", ctypes.c_int, _p, ctypes.c_int, _u64, _u64, _i64, _arr(np.uint64), _arr(np.uint64))
+_sig("pool_clamp_rule", None, _p, _arr(np.int64, flags="C"), _arr(np.int64, flags="C"))
+_sig("pool_set_rule", None, _p, _arr(np.int64, flags="C"))
+_sig("pool_rule_fee", _i64, _p, ctypes.c_int, _i64)
+_sig(
+    "pool_swap",
+    ctypes.c_int,
+    _p,
+    ctypes.c_int,
+    _u64,
+    _u64,
+    _i64,
+    _arr(np.uint64),
+    _arr(np.uint64),
+    ctypes.POINTER(ctypes.c_int64),
+)
 _sig("pool_features", None, _p, _i64, _arr(np.int64), _arr(np.int64))
 _sig("ledger_new", _p)
 _sig("ledger_free", None, _p)
 _sig("ledger_export", None, _p, _arr(np.int64))
 _sig("nout", ctypes.c_int)
 _sig("nfeatures", ctypes.c_int)
+_sig("nrule", ctypes.c_int)
 
 NOUT = _core.nout()
 NFEATURES = _core.nfeatures()
 _NWORDS = _core.pool_field_words()
-_BIG_FIELDS = ("r0", "r1", "var_fast", "var_slow", "flow", "volume", "logp", "logp_twap")
+assert _core.nrule() == NRULE
+_BIG_FIELDS = ("r0", "r1", "var_fast", "var_slow", "flow", "volume", "logp", "logp_twap", "skew")
 _SMALL_FIELDS = (
-    "fee",
+    "surge_ts",
     "last_ts",
     "epoch",
     "tau_fast",
@@ -76,7 +94,8 @@ _SMALL_FIELDS = (
     "fee_max",
     "fee_max_step",
 )
-_SIGNED = {"var_fast", "var_slow", "flow", "volume", "logp", "logp_twap"}
+_SIGNED = {"var_fast", "var_slow", "flow", "volume", "logp", "logp_twap", "skew"}
+_NBIG = len(_BIG_FIELDS)
 
 # Per-step output columns of the replay loop (order fixed by the C core).
 STEP_COLUMNS = (
@@ -91,13 +110,25 @@ STEP_COLUMNS = (
     "fair_price",
     "pool_price",
     "debt",
+    "fees_arb",
+    "markout_arb",
+    "fees_informed",
+    "markout_informed",
+    "fees_uninformed",
+    "markout_uninformed",
+    "offered_informed",
+    "kept_informed",
+    "fee_buy_pips",
+    "fee_sell_pips",
 )
 assert len(STEP_COLUMNS) == NOUT
+SOURCES = ("arb", "informed", "uninformed")  # fees_<source> and markout_<source> add up to fees and markout_ex_fee
 
 
 @dataclass(frozen=True)
 class PoolParams:
-    """Immutable pool parameters: fee bounds (pips) and the feature EWMA time constants (seconds)."""
+    """Immutable pool parameters: fee bounds and the base fee's max change per update (pips), and the feature
+    EWMA time constants (seconds)."""
 
     fee_min: int = 100
     fee_max: int = 10_000
@@ -126,16 +157,19 @@ def _join(lo: int, hi: int, signed: bool = False) -> int:
 class Pool:
     """A constant-product pool with exact integer state, owned by the C core."""
 
-    def __init__(self, reserve0: int, reserve1: int, fee: int, params: PoolParams = PoolParams(), now: int = 0):
+    def __init__(
+        self, reserve0: int, reserve1: int, rule: FeeRule | int, params: PoolParams = PoolParams(), now: int = 0
+    ):
         if reserve0 <= 0 or reserve1 <= 0:
             raise ValueError("pool reserves must be positive")
         if max(reserve0, reserve1) >= RESERVE_LIMIT:
             raise ValueError("pool reserves must stay below 2**112")
-        if not params.fee_min <= fee <= params.fee_max:
-            raise ValueError(f"fee {fee} pips is outside [{params.fee_min}, {params.fee_max}]")
+        rule = FeeRule(int(rule)) if isinstance(rule, int | np.integer) else rule
+        if not params.fee_min <= rule.base <= params.fee_max:
+            raise ValueError(f"base fee {rule.base} pips is outside [{params.fee_min}, {params.fee_max}]")
         self._ptr = _core.pool_new()
         state = dict.fromkeys(_BIG_FIELDS, 0) | dict.fromkeys(_SMALL_FIELDS, 0)
-        state |= {"r0": reserve0, "r1": reserve1, "fee": fee, "last_ts": now}
+        state |= {"r0": reserve0, "r1": reserve1, "last_ts": now, "rule": rule}
         state |= {k: getattr(params, k) for k in PoolParams.__dataclass_fields__}
         self.state = state
 
@@ -146,21 +180,23 @@ class Pool:
             self._ptr = None
 
     @property
-    def state(self) -> dict[str, int]:
-        """Every field of the pool as a Python int (exact)."""
+    def state(self) -> dict:
+        """Every field of the pool as a Python int (exact), and its fee rule as `rule`."""
         words = np.zeros(_NWORDS, dtype=np.uint64)
         _core.pool_export(self._ptr, words)
         out = {name: _join(words[2 * i], words[2 * i + 1], name in _SIGNED) for i, name in enumerate(_BIG_FIELDS)}
-        small = words[16:].view(np.int64)
+        small = words[2 * _NBIG :].view(np.int64)
         out |= {name: int(small[i]) for i, name in enumerate(_SMALL_FIELDS)}
+        out["rule"] = FeeRule.from_array(small[len(_SMALL_FIELDS) :])
         return out
 
     @state.setter
-    def state(self, values: dict[str, int]) -> None:
+    def state(self, values: dict) -> None:
         words = np.zeros(_NWORDS, dtype=np.uint64)
         for i, name in enumerate(_BIG_FIELDS):
             words[2 * i], words[2 * i + 1] = _split(values[name])
-        words[16:] = np.array([values[n] for n in _SMALL_FIELDS], dtype=np.int64).view(np.uint64)
+        small = [values[n] for n in _SMALL_FIELDS] + [int(v) for v in values["rule"].as_array()]
+        words[2 * _NBIG :] = np.array(small, dtype=np.int64).view(np.uint64)
         _core.pool_import(self._ptr, words)
 
     @property
@@ -169,27 +205,43 @@ class Pool:
         return s["r0"], s["r1"]
 
     @property
-    def fee(self) -> int:
-        return self.state["fee"]
+    def rule(self) -> FeeRule:
+        return self.state["rule"]
 
-    def clamp_fee(self, want: int) -> int:
-        """The fee an update to `want` pips yields under the bounds and the max step."""
-        return int(_core.pool_clamp_fee(self._ptr, int(want)))
+    @property
+    def fee(self) -> int:
+        """The base fee (pips): the fee of both sides when the rule has nothing else."""
+        return self.rule.base
+
+    def clamp_rule(self, want: FeeRule) -> FeeRule:
+        """The rule an update to `want` yields: every field within its width, fees within the pool's bounds, the
+        base at most fee_max_step from the current base (what FeeController.vy does)."""
+        out = np.zeros(NRULE, dtype=np.int64)
+        _core.pool_clamp_rule(self._ptr, np.ascontiguousarray(want.as_array()), out)
+        return FeeRule.from_array(out)
+
+    def set_rule(self, want: FeeRule) -> FeeRule:
+        _core.pool_set_rule(self._ptr, np.ascontiguousarray(want.as_array()))
+        return self.rule
 
     def set_fee(self, want: int) -> int:
-        s = self.state
-        s["fee"] = self.clamp_fee(want)
-        self.state = s
-        return s["fee"]
+        """Sets a static rule of `want` pips (clamped); returns the base fee it yields."""
+        return self.set_rule(FeeRule(int(want))).base
+
+    def fee_for(self, zero_for_one: bool, now: int) -> int:
+        """The fee (pips) the rule charges a swap in that direction at time `now`."""
+        return int(_core.pool_rule_fee(self._ptr, int(not zero_for_one), int(now)))
 
     def swap(self, zero_for_one: bool, amount_in: int, timestamp: int) -> tuple[int, int]:
-        """Exact-input swap; returns (amount_out, fee kept in the input token)."""
+        """Exact-input swap at the rule's fee for its direction; returns (amount_out, fee kept in the input
+        token)."""
         if not 0 <= amount_in < RESERVE_LIMIT:
             raise SwapError("amount in must be in [0, 2**112)")
         out = np.zeros(2, dtype=np.uint64)
         fee = np.zeros(2, dtype=np.uint64)
+        pips = ctypes.c_int64(0)
         lo, hi = _split(amount_in)
-        err = _core.pool_swap(self._ptr, int(zero_for_one), lo, hi, int(timestamp), out, fee)
+        err = _core.pool_swap(self._ptr, int(zero_for_one), lo, hi, int(timestamp), out, fee, ctypes.byref(pips))
         if err:
             raise SwapError(_SWAP_ERRORS.get(err, f"error {err}"))
         return _join(out[0], out[1]), _join(fee[0], fee[1])
@@ -206,8 +258,16 @@ class Pool:
         _core.pool_features(self._ptr, int(now), lo, hi)
 
 
+FLOW_MODES = ("logit", "route")  # index = the C core's mode
+
+
 class _FlowParams(ctypes.Structure):
-    _fields_ = [("beta", ctypes.c_double), ("venue_fee", ctypes.c_double), ("gas_token1", ctypes.c_double)]
+    _fields_ = [
+        ("beta", ctypes.c_double),
+        ("venue_fee", ctypes.c_double),
+        ("gas_token1", ctypes.c_double),
+        ("mode", ctypes.c_int64),
+    ]
 
 
 _f64 = _arr(np.float64, flags="C")
@@ -224,6 +284,7 @@ _sig(
     _f64,
     _arr(np.uint8, flags="C"),
     _arr(np.uint8, flags="C"),
+    _arr(np.int64, flags="C"),
     _i64,
     _i64,
     _arr(np.int64, flags="C"),
@@ -260,10 +321,13 @@ class Replay:
         gas_token1: float,
         fair_price: float,
         position: int = 0,
+        flow: str = "route",
     ):
+        if flow not in FLOW_MODES:
+            raise ValueError(f"flow model {flow!r}: use one of {', '.join(FLOW_MODES)}")
         self.pool = pool
         self.arrays = arrays
-        self._flow = _FlowParams(beta, venue_fee, gas_token1)
+        self._flow = _FlowParams(beta, venue_fee, gas_token1, FLOW_MODES.index(flow))
         self._fair = np.array([fair_price], dtype=np.float64)
         self._last_block = np.array([arrays.block[position - 1] if position > 0 else -1], dtype=np.int64)
         self._ledger = _core.ledger_new()
@@ -301,11 +365,19 @@ class Replay:
             self._last_block[:] = last_block
             self.position = position
 
-    def run(self, step_end: np.ndarray, fee_pips: np.ndarray) -> np.ndarray:
-        """Runs len(step_end) steps (swap index bounds, exclusive) at the requested fees; returns the
-        per-step table (rows x STEP_COLUMNS)."""
+    def run(self, step_end: np.ndarray, rules: np.ndarray) -> np.ndarray:
+        """Runs len(step_end) steps (swap index bounds, exclusive), each with its rule (rows of NRULE parameters,
+        envs.fee_rule; a 1-D array gives static base fees in pips), clamped as the controller clamps; returns
+        the per-step table (rows x STEP_COLUMNS)."""
         step_end = np.ascontiguousarray(step_end, dtype=np.int64)
-        fee_pips = np.ascontiguousarray(fee_pips, dtype=np.int64)
+        rules = np.asarray(rules, dtype=np.int64)
+        if rules.ndim == 1:
+            static = np.zeros((len(rules), NRULE), dtype=np.int64)
+            static[:, 0] = rules
+            rules = static
+        if rules.shape != (len(step_end), NRULE):
+            raise ValueError(f"rules must be {len(step_end)} rows of {NRULE} parameters, not {rules.shape}")
+        rules = np.ascontiguousarray(rules)
         out = np.empty((len(step_end), NOUT), dtype=np.float64)
         a = self.arrays
         self.position = _core.replay(
@@ -319,10 +391,11 @@ class Replay:
             a.liquidity,
             a.uninformed,
             a.gap,
+            a.mark,
             self.position,
             len(step_end),
             step_end,
-            fee_pips,
+            rules,
             self._fair,
             self._last_block,
             out,

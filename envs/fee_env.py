@@ -1,13 +1,15 @@
-"""`DynamicFeeEnv` (lamm/DynamicFee-v0): set the pool's fee each step of a replayed market.
+"""`DynamicFeeEnv` (lamm/DynamicFee-v0): set the pool's fee rule each step of a replayed market.
 
-Each step the agent picks the next fee; the replay then runs one step of real (or synthetic) swaps: the
-arbitrageur trades our pool back to the no-trade band around the venue's price at every block, and the
-uninformed swaps are offered, of which the pool keeps the share its fee wins. The reward is the step's
-hedged LP PnL, fee income minus loss-versus-rebalancing, in basis points of the pool's value.
+Each step the agent sets the parameters of the pool's per-swap fee rule (envs.fee_rule); the replay then runs
+one step of real (or synthetic) swaps, each charged the rule's fee for its direction: the arbitrageur trades
+our pool back to the no-trade band around the venue's price at every block, and the flow is routed between
+our pool and the venue (envs.flow). The reward is the step's hedged LP PnL, fee income minus
+loss-versus-rebalancing, in basis points of the pool's value.
 
-Action: one number in [-1, 1], mapped log-linearly onto [fee_min, fee_max]; the pool then applies the
-contract's clamp (bounds, max change per update). Observation: the pool's on-chain features only
-(envs.features), read at the end of the step.
+Action: one number in [-1, 1] per output of the env's `RuleMap` (envs.rule_map; by default one, the base fee,
+log-linear over [fee_min, fee_max]); the pool then applies the controller's clamp (bounds, max change of the
+base per update). Observation: the pool's on-chain features only (envs.features), read at the end of the
+step.
 
 `reward_shaping_gamma` (for training) adds the potential-based shaping gamma*Phi(s') - Phi(s) with
 Phi = -(the pool's displacement from the fair price, valued as the loss of moving it back along its curve, in
@@ -23,14 +25,15 @@ but the noise both pools share (price moves, flow bursts) cancels: a control var
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import gymnasium as gym
 import numpy as np
 
 from envs.amm import NFEATURES, STEP_COLUMNS
 from envs.features import OBS_CLIP, observation_from_words
+from envs.fee_rule import FeeRule
 from envs.market import Market
+from envs.rule_map import RuleMap
 from envs.simulation import FeeSimConfig, bps_to_pips, start_replay, step_pnl_bps
 
 _DEBT, _TVL = STEP_COLUMNS.index("debt"), STEP_COLUMNS.index("tvl")
@@ -49,33 +52,32 @@ class DynamicFeeEnv(gym.Env):
         episode_steps: int | None = None,
         reward_baseline_bps: float | None = None,
         reward_shaping_gamma: float | None = None,
+        rule_map: RuleMap | None = None,
     ):
         if market is None:
             market = default_market()
         self.market = market
         self.config = config or FeeSimConfig()
+        pool = self.config.pool
+        self.rule_map = rule_map or RuleMap.symmetric(max(pool.fee_min, 1), pool.fee_max)
         if episode_steps is not None and not 0 < episode_steps <= market.n_steps:
             raise ValueError(f"episode_steps must be in [1, {market.n_steps}]")
         self.episode_steps = episode_steps
         self.reward_baseline_bps = reward_baseline_bps
         self.reward_shaping_gamma = reward_shaping_gamma
-        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.rule_map.size,), dtype=np.float32)
         self.observation_space = gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(NFEATURES,), dtype=np.float32)
         self._lo = np.zeros(NFEATURES, dtype=np.int64)
         self._hi = np.zeros(NFEATURES, dtype=np.int64)
-        pool = self.config.pool
-        self._log_min, self._log_max = math.log(max(pool.fee_min, 1)), math.log(pool.fee_max)
         self._replay = None
 
-    def fee_for_action(self, action) -> int:
-        """Pips for an action in [-1, 1] (before the pool's clamp)."""
-        a = float(np.clip(np.asarray(action, dtype=np.float64).reshape(-1)[0], -1.0, 1.0))
-        return int(round(math.exp(self._log_min + (a + 1) / 2 * (self._log_max - self._log_min))))
+    def rule_for_action(self, action) -> FeeRule:
+        """The rule an action sets (before the pool's clamp)."""
+        return self.rule_map.rule(action)
 
-    def action_for_fee(self, pips: int) -> np.ndarray:
-        """The action whose fee is `pips` (inverse of fee_for_action)."""
-        x = (math.log(max(pips, 1)) - self._log_min) / (self._log_max - self._log_min)
-        return np.array([2 * x - 1], dtype=np.float32)
+    def action_for_rule(self, rule: FeeRule | int) -> np.ndarray:
+        """The action that sets `rule` (a static fee in pips when an int); inverse of rule_for_action."""
+        return self.rule_map.action(FeeRule(int(rule)) if isinstance(rule, int | np.integer) else rule)
 
     def _observe(self, now: int) -> np.ndarray:
         self._replay.pool.features_into(now, self._lo, self._hi)
@@ -110,8 +112,8 @@ class DynamicFeeEnv(gym.Env):
         if self._replay is None:
             raise RuntimeError("call reset() before step()")
         k = self._step
-        fee = self.fee_for_action(action)
-        row = self._replay.run(self.market.step_end[k : k + 1], np.array([fee], dtype=np.int64))
+        rule = self.rule_for_action(action).as_array()[None]
+        row = self._replay.run(self.market.step_end[k : k + 1], rule)
         pnl = float(step_pnl_bps(row)[0])
         reward, self._debt = self._shaped(pnl, row, self._debt)
         if self.reward_baseline_bps is not None:

@@ -44,16 +44,11 @@ def flow_share(depth: float, fee: float, venue_depth: float, venue_fee: float, b
     return w / (w + venue_depth)
 
 
-def uninformed_mask(price: np.ndarray, amount0: np.ndarray, step_of_swap: np.ndarray) -> np.ndarray:
-    """1 for swaps whose markout to the end of their own step is not positive, else 0 (uint8)."""
-    n = len(price)
-    if n == 0:
+def uninformed_mask(price: np.ndarray, amount0: np.ndarray, mark: np.ndarray) -> np.ndarray:
+    """1 for swaps whose markout to the end of their markout window (the price of swap mark[i]) is not
+    positive, else 0 (uint8)."""
+    if len(price) == 0:
         return np.zeros(0, dtype=np.uint8)
-    last_in_step = np.r_[step_of_swap[1:] != step_of_swap[:-1], True]
-    end_idx = np.flatnonzero(last_in_step)
-    # index of the last swap of each swap's step
-    which = np.searchsorted(end_idx, np.arange(n), side="left")
-    end_log_price = np.log(price[end_idx[which]])
     direction = np.where(amount0 < 0, 1.0, -1.0)  # buying token0 pushes its price up
-    markout = direction * (end_log_price - np.log(price))
+    markout = direction * (np.log(price[mark]) - np.log(price))
     return (markout <= 0).astype(np.uint8)

@@ -1,8 +1,10 @@
 """Replay arrays: a swap table turned into the flat arrays the AMM core replays, cut into steps.
 
 A `Market` is everything the simulation needs from data: per swap the block, time, the venue's price
-after the swap (the fair price), the swap's amounts, the venue's active liquidity and the uninformed flag;
-per step the index where it ends and its end time. Steps are fixed windows of N seconds or N blocks.
+after the swap (the fair price), the swap's amounts, the venue's active liquidity, the uninformed flag and
+the swap whose price is its markout (the last of its markout window); per step the index where it ends and
+its end time. Steps are fixed windows of N seconds or N blocks; markout windows are MARKOUT_SECONDS long,
+on the same clock grid, whatever the step.
 
 Data may have holes (missing days). A silence longer than `max_gap` splits the data into stretches: steps
 cover only the stretches, and the pool is recentred at the start of each one, so a price move that
@@ -22,6 +24,7 @@ import pyarrow.compute as pc
 from envs.flow import uninformed_mask
 
 Q96 = 2.0**96
+MARKOUT_SECONDS = 60  # a flow trade is valued at the fair price at the end of its minute (envs.flow)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class Market:
     liquidity: np.ndarray  # float64, venue's active liquidity
     uninformed: np.ndarray  # uint8
     gap: np.ndarray  # uint8, 1 where a new stretch of data starts (after a hole)
+    mark: np.ndarray  # int64, the swap whose price is each swap's markout price (same markout window, last)
     step_end: np.ndarray  # int64, exclusive swap index where each step ends
     step_time: np.ndarray  # int64, end time of each step (features are read then)
     start_time: int
@@ -157,8 +161,10 @@ def build_market(
         start = int(ts[0])
         ends = np.r_[starts[1:] - 1, len(ts) - 1]
         observed = int(np.sum(ts[ends] - ts[starts]))
-    step_of_swap = np.searchsorted(step_end, np.arange(len(ts)), side="right")
-    uninformed = np.ascontiguousarray(uninformed_mask(price, amount0, step_of_swap))
+    window = ts // MARKOUT_SECONDS
+    last_in_window = np.flatnonzero(np.r_[window[1:] != window[:-1], True])
+    mark = np.ascontiguousarray(last_in_window[np.searchsorted(last_in_window, np.arange(len(ts)))], dtype=np.int64)
+    uninformed = np.ascontiguousarray(uninformed_mask(price, amount0, mark))
     return Market(
         ts,
         blocks,
@@ -168,6 +174,7 @@ def build_market(
         liquidity,
         uninformed,
         np.ascontiguousarray(gap, dtype=np.uint8),
+        mark,
         step_end,
         step_time,
         start,

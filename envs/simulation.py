@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from envs.amm import FEE_DENOM, STEP_COLUMNS, Pool, PoolParams, Replay
+from envs.amm import FEE_DENOM, FLOW_MODES, STEP_COLUMNS, Pool, PoolParams, Replay
 from envs.flow import BETA
 from envs.market import Market
 
@@ -27,7 +27,9 @@ class FeeSimConfig:
     initial_fee_bps: float = 30.0
     depth: float = 0.1  # our pool's liquidity relative to the venue's at the start of the replay
     gas_quote: float = 0.10  # the arbitrageur's gas cost per trade, in quote units
-    beta: float = BETA  # logit slope of the flow share per unit fee difference
+    beta: float = BETA  # logit slope of the flow share per unit of cost difference (envs.flow)
+    flow: str = "route"  # "route": all flow, on the all-in price; "logit": uninformed flow, on fee and depth
+    flow_scale: float = 1.0  # multiplies the flow's price sensitivity (beta)
     pool: PoolParams = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self):
@@ -35,6 +37,10 @@ class FeeSimConfig:
             raise ValueError("need 0 <= fee_min <= initial_fee <= fee_max < 10000 bps")
         if self.max_fee_change_bps <= 0 or self.depth <= 0 or self.gas_quote < 0:
             raise ValueError("max fee change and depth must be positive, gas non-negative")
+        if self.flow not in FLOW_MODES:
+            raise ValueError(f"flow model {self.flow!r}: use one of {', '.join(FLOW_MODES)}")
+        if not self.flow_scale > 0:
+            raise ValueError(f"flow scale {self.flow_scale}: give a positive number")
         params = self.pool or PoolParams()
         object.__setattr__(
             self,
@@ -66,7 +72,8 @@ def start_replay(market: Market, cfg: FeeSimConfig, first_step: int = 0) -> Repl
     now = int(market.step_time[first_step - 1]) if first_step > 0 else market.start_time
     pool = Pool(r0, r1, bps_to_pips(cfg.initial_fee_bps), cfg.pool, now=now)
     gas_token1 = cfg.gas_quote / float(market.spec.quote_per_token1(price))
-    return Replay(pool, market, cfg.beta, market.spec.venue_fee, gas_token1, price, position=pos)
+    beta = cfg.beta * cfg.flow_scale
+    return Replay(pool, market, beta, market.spec.venue_fee, gas_token1, price, position=pos, flow=cfg.flow)
 
 
 def step_pnl_bps(rows: np.ndarray) -> np.ndarray:

@@ -1,7 +1,10 @@
-"""Baseline fee policies: static, volatility-proportional, and directional.
+"""Baseline fee policies that set one symmetric fee each step: static, volatility-proportional, and
+flow-imbalance (`directional`). The production heuristics, which charge per swap, are in
+strategies/heuristics.py.
 
 They read the same observation a learned policy reads (envs.features: index 0 fee, 1 fast volatility,
-2 slow volatility, 3 signed flow, 4 volume, 5 idle hours, 6 price vs TWAP, at the scales of OBS_SCALE).
+2 slow volatility, 3 signed flow, 4 volume, 5 idle hours, 6 price vs TWAP, 7 recent move, at the scales of
+OBS_SCALE).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from envs.features import FEATURE_NAMES, OBS_SCALE
+from envs.fee_rule import FeeRule
 from strategies.base import FeeStrategy
 
 _SIGMA_FAST = FEATURE_NAMES.index("sigma_fast")
@@ -27,10 +31,10 @@ class StaticFee(FeeStrategy):
         if not 0 <= bps < 10_000:
             raise ValueError(f"static fee {bps} bps is outside [0, 10000)")
         self.bps = bps
-        self.constant_fee = _pips(bps)
+        self.constant_rule = FeeRule(_pips(bps))
 
-    def decide(self, observation: np.ndarray) -> int:
-        return self.constant_fee
+    def decide(self, observation: np.ndarray) -> FeeRule:
+        return self.constant_rule
 
 
 class VolatilityFee(FeeStrategy):
@@ -42,9 +46,9 @@ class VolatilityFee(FeeStrategy):
             raise ValueError("vol: k and floor must be non-negative")
         self.k, self.floor = k, floor
 
-    def decide(self, observation: np.ndarray) -> int:
+    def decide(self, observation: np.ndarray) -> FeeRule:
         sigma_pct = 100 * float(observation[_SIGMA_FAST]) / OBS_SCALE[_SIGMA_FAST]
-        return _pips(max(self.floor, self.k * sigma_pct))
+        return FeeRule(_pips(max(self.floor, self.k * sigma_pct)))
 
 
 class DirectionalFee(FeeStrategy):
@@ -56,8 +60,8 @@ class DirectionalFee(FeeStrategy):
             raise ValueError("directional: base and a must be non-negative")
         self.base, self.a = base, a
 
-    def decide(self, observation: np.ndarray) -> int:
+    def decide(self, observation: np.ndarray) -> FeeRule:
         flow = float(observation[_FLOW]) / OBS_SCALE[_FLOW]
         volume = float(observation[_VOLUME]) / OBS_SCALE[_VOLUME]
         imbalance = abs(flow) / volume if volume > 0 else 0.0
-        return _pips(self.base * (1 + self.a * min(imbalance, 1.0)))
+        return FeeRule(_pips(self.base * (1 + self.a * min(imbalance, 1.0))))

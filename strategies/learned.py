@@ -1,15 +1,23 @@
-"""`learned:PATH`: a trained fee policy, run from its exported ONNX graph (what is deployed and proved)."""
+"""`learned:PATH`: a trained fee policy, run from its exported ONNX graph (what is deployed and proved).
+
+The graph maps the observation to the action (one value in [-1, 1] per output); `policy.json` beside it holds
+the rule map (envs.rule_map) that turns the action into the pool's fee rule, as FeeController does on chain.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
+from envs.fee_rule import FeeRule
+from envs.rule_map import RuleMap
 from strategies.base import FeeStrategy
 from strategies.onnx_policy import ONNX_INPUT, ONNX_OUTPUT, onnx_session
 
 POLICY_FILE = "policy.onnx"
+MAP_FILE = "policy.json"
 
 
 def policy_path(path: str | Path) -> Path:
@@ -22,17 +30,24 @@ def policy_path(path: str | Path) -> Path:
     return p
 
 
+def load_rule_map(graph: Path) -> RuleMap:
+    meta = graph.with_name(MAP_FILE)
+    if not meta.is_file():
+        raise FileNotFoundError(f"learned:{graph.parent}: no {MAP_FILE} (the rule map) beside {graph.name}")
+    return RuleMap.from_dict(json.loads(meta.read_text())["rule_map"])
+
+
 class LearnedFee(FeeStrategy):
-    """Fee = the ONNX policy's output on the observation, rounded to whole pips."""
+    """The rule the ONNX policy's action sets, on the observation."""
 
     def __init__(self, path: str | Path):
         self.path = policy_path(path)
+        self.rule_map = load_rule_map(self.path)
         self._session = onnx_session(self.path)
-        self._input, self._output = ONNX_INPUT, ONNX_OUTPUT
 
-    def fee_bps(self, observations: np.ndarray) -> np.ndarray:
+    def actions(self, observations: np.ndarray) -> np.ndarray:
         obs = np.ascontiguousarray(np.atleast_2d(observations), dtype=np.float32)
-        return self._session.run([self._output], {self._input: obs})[0][:, 0]
+        return self._session.run([ONNX_OUTPUT], {ONNX_INPUT: obs})[0]
 
-    def decide(self, observation: np.ndarray) -> int:
-        return int(round(float(self.fee_bps(observation)[0]) * 100))
+    def decide(self, observation: np.ndarray) -> FeeRule:
+        return self.rule_map.rule(self.actions(observation)[0])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ONNX_INPUT = "observation"
-ONNX_OUTPUT = "fee_bps"
+ONNX_OUTPUT = "action"
 
 
 def onnx_session(path: Path):

@@ -1,4 +1,6 @@
-"""Strategy specs on the command line: 'static:30', 'vol', 'vol:k=0.5', 'directional', 'directional:base=5'.
+"""Fee strategy specs on the command line: 'static:30', 'vol:k=0.5', 'directional', the heuristics
+('nezlobin', 'ewma:c=3', 'sliding', 'surge', 'volacc', 'threshold'), 'rule:base=2000,skew_gain=3000' (any
+setting of the fee rule in its integer units, envs.fee_rule) and 'learned:models/NAME'.
 
 A spec is a name, optionally followed by ':' and either one positional value or comma-separated
 key=value pairs; `learned:PATH` takes a model folder (models/NAME) or an ONNX file.
@@ -8,13 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from envs.fee_rule import FeeRule
 from strategies.base import Strategy
 from strategies.fee import DirectionalFee, StaticFee, VolatilityFee
+from strategies.heuristics import HEURISTICS, RuleStrategy
+
+
+def _rule(**values: float) -> RuleStrategy:
+    if any(v != int(v) for v in values.values()):
+        raise ValueError("rule parameters are integers in the rule's units (see envs/fee_rule.py)")
+    return RuleStrategy(FeeRule(**{k: int(v) for k, v in values.items()}))
+
 
 FEE_STRATEGIES: dict[str, Callable[..., Strategy]] = {
     "static": StaticFee,
     "vol": VolatilityFee,
     "directional": DirectionalFee,
+    **HEURISTICS,
+    "rule": _rule,
 }
 DEFAULT_FEE_SPECS = ("static:1", "static:5", "static:30", "static:100", "vol", "directional")
 

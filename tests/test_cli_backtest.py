@@ -42,7 +42,7 @@ def test_backtest_on_synthetic_writes_json_report_and_csv(tmp_path):
     for metrics in doc["strategies"].values():
         assert set(METRIC_NAMES) <= set(metrics)
     html = (tmp_path / "rep" / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 4 and "static:30" in html
+    assert html.count("data:image/png;base64,") == 5 and "static:30" in html
     header = (tmp_path / "rep" / "steps.csv").read_text().splitlines()[0]
     assert header.startswith("strategy,time,fair_price,pool_price,fee_bps")
 

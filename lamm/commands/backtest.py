@@ -75,7 +75,15 @@ def fee(
     gas: Annotated[float, typer.Option(help="Arbitrageur's gas cost per trade, in quote units.")] = 0.10,
     fee_min_bps: Annotated[float, typer.Option(help="Lowest fee the pool allows, bps.")] = 1.0,
     fee_max_bps: Annotated[float, typer.Option(help="Highest fee the pool allows, bps.")] = 100.0,
-    max_fee_change_bps: Annotated[float, typer.Option(help="Largest fee change per step, bps.")] = 25.0,
+    max_fee_change_bps: Annotated[float, typer.Option(help="Largest change of the base fee per step, bps.")] = 25.0,
+    flow: Annotated[
+        str,
+        typer.Option(
+            help="Flow model: 'route' (all flow, routed on fee + price impact + price gap) or 'logit' (uninformed "
+            "flow on fee and depth only; gameable by two-sided fees, for comparison)."
+        ),
+    ] = "route",
+    flow_scale: Annotated[float, typer.Option(help="Multiplies the flow's price sensitivity.")] = 1.0,
     synthetic_days: _SYNTHETIC_DAYS = 3,
     seed: _SEED = 0,
 ) -> None:
@@ -92,6 +100,8 @@ def fee(
         initial_fee_bps=min(max(30.0, fee_min_bps), fee_max_bps),
         depth=depth,
         gas_quote=gas,
+        flow=flow,
+        flow_scale=flow_scale,
     )
     req = BacktestRequest(
         data,
