@@ -1,8 +1,9 @@
 """The backtest engine: each strategy replays the same market through the same simulation as the env.
 
 A strategy with a constant rule (a static fee, a heuristic) runs in one pass of the C core; any other is asked
-for its rule at every step from the observation the pool shows at the end of the previous step, exactly as
-in `DynamicFeeEnv`.
+for its rule from the observation the pool shows at the end of the previous step, exactly as in
+`DynamicFeeEnv`: at every step, or every `interval_s` seconds when the strategy has one (a learned policy
+decides as often as it was trained to).
 """
 
 from __future__ import annotations
@@ -45,9 +46,13 @@ def run_fee_strategy(
         lo, hi = np.zeros(NFEATURES, dtype=np.int64), np.zeros(NFEATURES, dtype=np.int64)
         now = market.start_time
         chunk = max(n // 100, 1)
+        interval = getattr(strategy, "interval_s", None) or 0
+        decided = None
         for k in range(n):
-            replay.pool.features_into(now, lo, hi)
-            rule = strategy.decide(observation_from_words(lo, hi)).as_array()[None]
+            if decided is None or now - decided >= interval:
+                replay.pool.features_into(now, lo, hi)
+                rule = strategy.decide(observation_from_words(lo, hi)).as_array()[None]
+                decided = now
             steps[k] = replay.run(market.step_end[k : k + 1], rule)[0]
             now = int(market.step_time[k])
             if progress and (k + 1) % chunk == 0:

@@ -370,8 +370,8 @@ static void recenter(Pool *p, double P, Ledger *lg) {
  * FLOW_ROUTE: the same logit on the all-in cost of the whole trade at each pool, in log units: the fee of
  * its side, the price impact at the pool's depth (exact for constant product), and the signed gap between
  * the pool's price and the venue's (P, the venue's price before the swap). */
-static double flow_share(const Pool *p, const FlowParams *fp, int zero_for_one, double amount, double P,
-                         double venue_liquidity, int64_t ts) {
+double flow_share(const Pool *p, const FlowParams *fp, int zero_for_one, double amount, double P,
+                  double venue_liquidity, int64_t ts) {
     double f = (double)pool_rule_fee(p, !zero_for_one, ts) / FEE_DENOM, fv = fp->venue_fee;
     double depth = sqrt((double)p->r0 * (double)p->r1);
     double cost = f - fv;

@@ -296,6 +296,40 @@ _sig(
 )
 
 
+_sig(
+    "flow_share",
+    ctypes.c_double,
+    _p,
+    ctypes.POINTER(_FlowParams),
+    ctypes.c_int,
+    ctypes.c_double,
+    ctypes.c_double,
+    ctypes.c_double,
+    _i64,
+)
+
+
+def flow_share(
+    pool: Pool,
+    zero_for_one: bool,
+    amount: float,
+    venue_price: float,
+    venue_liquidity: float,
+    now: int,
+    beta: float,
+    venue_fee: float,
+    flow: str = "route",
+) -> float:
+    """The share of a swap of `amount` (raw units of its input) the flow model sends to `pool` rather than to
+    the venue (price `venue_price`, raw token1 per raw token0; active liquidity `venue_liquidity`)."""
+    params = _FlowParams(beta, venue_fee, 0.0, FLOW_MODES.index(flow))
+    return float(
+        _core.flow_share(
+            pool._ptr, ctypes.byref(params), int(zero_for_one), amount, venue_price, venue_liquidity, int(now)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Ledger:
     """Exact token totals moved into the pool by uninformed traders, by the arbitrageur, and by recentring

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from envs.amm import FEE_DENOM, FLOW_MODES, STEP_COLUMNS, Pool, PoolParams, Replay
-from envs.flow import BETA
+from envs.flow import BETA, BETA_ROUTE
 from envs.market import Market
 
 PIPS_PER_BP = 100
@@ -27,7 +27,7 @@ class FeeSimConfig:
     initial_fee_bps: float = 30.0
     depth: float = 0.1  # our pool's liquidity relative to the venue's at the start of the replay
     gas_quote: float = 0.10  # the arbitrageur's gas cost per trade, in quote units
-    beta: float = BETA  # logit slope of the flow share per unit of cost difference (envs.flow)
+    beta: float | None = None  # logit slope per unit of cost difference; None: the flow model's calibration
     flow: str = "route"  # "route": all flow, on the all-in price; "logit": uninformed flow, on fee and depth
     flow_scale: float = 1.0  # multiplies the flow's price sensitivity (beta)
     pool: PoolParams = field(default=None)  # type: ignore[assignment]
@@ -41,6 +41,8 @@ class FeeSimConfig:
             raise ValueError(f"flow model {self.flow!r}: use one of {', '.join(FLOW_MODES)}")
         if not self.flow_scale > 0:
             raise ValueError(f"flow scale {self.flow_scale}: give a positive number")
+        if self.beta is None:
+            object.__setattr__(self, "beta", BETA_ROUTE if self.flow == "route" else BETA)
         params = self.pool or PoolParams()
         object.__setattr__(
             self,

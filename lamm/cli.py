@@ -10,6 +10,7 @@ from lamm.commands.chain import chain_app
 from lamm.commands.data import data_app
 from lamm.commands.demo import demo
 from lamm.commands.deploy import deploy_app
+from lamm.commands.evaluate import evaluate_app
 from lamm.commands.model import model_app
 from lamm.commands.schedule import schedule_app
 from lamm.commands.train import train_app, tune_app
@@ -18,6 +19,7 @@ app = typer.Typer(
     help="lamm: learned AMM strategies on replayed on-chain data.", no_args_is_help=True, add_completion=False
 )
 app.add_typer(backtest_app, name="backtest")
+app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(data_app, name="data")
 app.add_typer(chain_app, name="chain")
 app.add_typer(deploy_app, name="deploy")

@@ -48,26 +48,26 @@ def _positive(name: str, **values: float) -> None:
 
 
 class Nezlobin(RuleStrategy):
-    def __init__(self, base: float = 20.0, c: float = 2.0, cap: float = 50.0, window: float = 12.0):
+    def __init__(self, base: float = 14.0, c: float = 4.0, cap: float = 52.5, window: float = 75.0):
         _positive("nezlobin", base=base, c=c, cap=cap, window=window)
         super().__init__(FeeRule(_pips(base), int(round(c * 1000)), _pips(cap), int(window)))
 
 
 class Ewma(RuleStrategy):
-    def __init__(self, base: float = 20.0, c: float = 2.0, cap: float = 50.0, tau: float = 300.0):
+    def __init__(self, base: float = 15.25, c: float = 2.0, cap: float = 45.0, tau: float = 600.0):
         _positive("ewma", base=base, c=c, cap=cap, tau=tau)
         super().__init__(FeeRule(_pips(base), int(round(c * 1000)), _pips(cap), int(tau)))
 
 
 class Sliding(RuleStrategy):
-    def __init__(self, base: float = 20.0, k: float = 10.0):
+    def __init__(self, base: float = 18.0, k: float = 352.0):
         _positive("sliding", base=base, k=k)
         # fee = base * (1 +/- k * move): a skew of k * base per unit of log move, capped at the base
         super().__init__(FeeRule(_pips(base), int(round(k * base / 10)), _pips(base), NO_LEAK))
 
 
 class Surge(RuleStrategy):
-    def __init__(self, base: float = 20.0, fee: float = 60.0, move: float = 30.0, decay: float = 60.0, q: float = 0.0):
+    def __init__(self, base: float = 19.75, fee: float = 50.0, move: float = 1.25, decay: float = 10.0, q: float = 0.0):
         _positive("surge", base=base, fee=fee, move=move, decay=decay, q=q)
         # q: bps of fee at a 1% gap to the TWAP, quadratic; move: one swap's move (bps) that starts a surge
         super().__init__(
@@ -82,14 +82,14 @@ class Surge(RuleStrategy):
 
 
 class VolAcc(RuleStrategy):
-    def __init__(self, base: float = 15.0, a: float = 20.0):
+    def __init__(self, base: float = 18.75, a: float = 106.2):
         _positive("volacc", base=base, a=a)
         # a: bps of fee per unit of annualised variance (60% volatility: 0.36 a)
         super().__init__(FeeRule(_pips(base), vol_gain=int(round(a * 100))))
 
 
 class Threshold(RuleStrategy):
-    def __init__(self, low: float = 18.0, high: float = 30.0, vol: float = 1.0):
+    def __init__(self, low: float = 19.5, high: float = 29.5, vol: float = 0.387):
         _positive("threshold", low=low, high=high, vol=vol)
         if high < low:
             raise ValueError("threshold: high must be at least low")

@@ -30,19 +30,21 @@ def policy_path(path: str | Path) -> Path:
     return p
 
 
-def load_rule_map(graph: Path) -> RuleMap:
+def load_policy_meta(graph: Path) -> tuple[RuleMap, int | None]:
+    """The rule map beside the graph, and how often (seconds) the policy was trained to decide."""
     meta = graph.with_name(MAP_FILE)
     if not meta.is_file():
         raise FileNotFoundError(f"learned:{graph.parent}: no {MAP_FILE} (the rule map) beside {graph.name}")
-    return RuleMap.from_dict(json.loads(meta.read_text())["rule_map"])
+    doc = json.loads(meta.read_text())
+    return RuleMap.from_dict(doc["rule_map"]), doc.get("interval_s")
 
 
 class LearnedFee(FeeStrategy):
-    """The rule the ONNX policy's action sets, on the observation."""
+    """The rule the ONNX policy's action sets, on the observation; decided every `interval_s` seconds."""
 
     def __init__(self, path: str | Path):
         self.path = policy_path(path)
-        self.rule_map = load_rule_map(self.path)
+        self.rule_map, self.interval_s = load_policy_meta(self.path)
         self._session = onnx_session(self.path)
 
     def actions(self, observations: np.ndarray) -> np.ndarray:

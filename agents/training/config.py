@@ -7,6 +7,10 @@ A config file holds any subset of the fields below, at top level or under `[trai
     net_arch = [32, 32]
     [sim]
     depth = 0.1
+    [rule_map]   # which fee-rule parameters the policy sets (envs.rule_map); default: the base fee only
+    template = { base = 2000, skew_cap = 5000, skew_tau = 300 }
+    outputs = [ { field = "base", lo = 500, hi = 6000, log = true },
+                { field = "skew_gain", lo = 0, hi = 8000, log = false } ]
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from envs.fee_rule import FeeRule
+from envs.rule_map import RuleMap
 from envs.simulation import FeeSimConfig
 
 ALGOS = ("ppo", "sac", "cps")  # cps: counterfactual policy search (agents.training.policy_search)
@@ -54,7 +60,7 @@ class TrainConfig:
     learning_starts: int = 5_000
     tau: float = 0.005
     # counterfactual policy search
-    cps_grid: int = 24  # fees tried at every step, log-spaced over the pool's bounds
+    cps_grid: int = 24  # points tried at every step per output, evenly spaced in the action
     cps_horizon: int = 10  # steps a deviation is followed for (its later costs)
     cps_epochs: int = 60
     cps_weight_decay: float = 1e-3
@@ -62,6 +68,12 @@ class TrainConfig:
     eval_every: int = 100_000  # steps between validation evaluations (best checkpoint kept)
     checkpoint_every: int = 100_000
     sim: FeeSimConfig = field(default_factory=FeeSimConfig)
+    rule_map: RuleMap | None = None  # None: one output, the base fee over the pool's bounds
+
+    @property
+    def rules(self) -> RuleMap:
+        """The rule map the policy's actions go through."""
+        return self.rule_map or RuleMap.symmetric(max(self.sim.pool.fee_min, 1), self.sim.pool.fee_max)
 
     def __post_init__(self):
         if self.algo not in ALGOS:
@@ -88,6 +100,7 @@ class TrainConfig:
         d = dataclasses.asdict(self)
         d["net_arch"] = list(self.net_arch)
         d["sim"] = {k: v for k, v in d["sim"].items() if k != "pool"}
+        d["rule_map"] = self.rules.as_dict()
         return d
 
     @classmethod
@@ -103,6 +116,10 @@ class TrainConfig:
             if bad := set(sim) - sim_fields:
                 raise ValueError(f"unknown [sim] settings: {', '.join(sorted(bad))}")
             values["sim"] = FeeSimConfig(**sim)
+        if isinstance(values.get("rule_map"), dict):
+            doc = values["rule_map"]
+            template = {f: 0 for f in FeeRule.__dataclass_fields__} | dict(doc.get("template", {}))
+            values["rule_map"] = RuleMap.from_dict({"template": template, "outputs": doc.get("outputs", [])})
         return cls(**values)
 
 

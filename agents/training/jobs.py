@@ -80,7 +80,7 @@ def train_seeds(job: TrainingJob, seeds: list[int], backend: str, address: str |
     order = np.argsort(margins)
     chosen = cards[int(order[len(order) // 2])]
     src = job.out / "seeds" / f"seed-{chosen['seed']}"
-    for name in ("model.zip", "policy.onnx"):
+    for name in ("model.zip", "policy.onnx", "policy.json"):
         shutil.copyfile(src / name, job.out / name)
     card = chosen | {
         "seeds": [
