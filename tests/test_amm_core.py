@@ -1,70 +1,25 @@
-"""The C core's exact pool against a Python-int oracle of the same formulas (the contract's formulas)."""
-
-import math
+"""The C core's exact pool against a Python-int oracle of the same formulas (the contract's formulas), the
+per-swap fee rule included."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pool_oracle import Oracle
 
 from envs.amm import RESERVE_LIMIT, Pool, PoolParams, SwapError
+from envs.fee_rule import RULE_FIELDS, RULE_MAX, FeeRule
 
-WAD = 10**18
 P = PoolParams(fee_min=0, fee_max=100_000, fee_max_step=100_000)
 
 
-def tdiv(a: int, b: int) -> int:
-    """Integer division truncating toward zero, as the EVM's SDIV and C do."""
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b > 0) else -q
-
-
-class Oracle:
-    """Python-int model of the pool: reserves, fee, and the feature accumulators."""
-
-    def __init__(self, r0, r1, fee, params: PoolParams, now=0):
-        self.r0, self.r1, self.fee, self.p, self.last = r0, r1, fee, params, now
-        self.vf = self.vs = self.flow = self.vol = self.logp = self.twap = 0
-
-    def swap(self, zero_for_one, amount, ts):
-        r_in, r_out = (self.r0, self.r1) if zero_for_one else (self.r1, self.r0)
-        after = amount * (10**6 - self.fee) // 10**6
-        out = after * r_out // (r_in + after)
-        if out == 0:
-            raise SwapError("zero output")
-        dt = max(ts - self.last, 0)
-        p = self.p
-        self.twap = tdiv(self.twap * p.tau_twap + self.logp * dt, p.tau_twap + dt)
-        d1 = -out if zero_for_one else amount
-        u = min(abs(d1) * WAD // self.r1, WAD) * (1 if d1 >= 0 else -1)
-        ret = 2 * u
-        sq = tdiv(ret * ret, WAD)
-        self.vf = tdiv(self.vf * p.tau_fast + sq, p.tau_fast + dt)
-        self.vs = tdiv(self.vs * p.tau_slow + sq, p.tau_slow + dt)
-        self.flow = tdiv(self.flow * p.tau_flow + u, p.tau_flow + dt)
-        self.vol = tdiv(self.vol * p.tau_flow + abs(u), p.tau_flow + dt)
-        self.logp += ret
-        self.last = ts
-        if zero_for_one:
-            self.r0, self.r1 = self.r0 + amount, self.r1 - out
-        else:
-            self.r1, self.r0 = self.r1 + amount, self.r0 - out
-        return out, amount - after
-
-    def features(self, now):
-        p = self.p
-        dt = max(now - self.last, 0)
-        vf = tdiv(self.vf * p.tau_fast, p.tau_fast + dt)
-        vs = tdiv(self.vs * p.tau_slow, p.tau_slow + dt)
-        cap = 100 * WAD
-        return [
-            self.fee * (WAD // 10**6),
-            math.isqrt(min(vf * 31536000, cap) * WAD),
-            math.isqrt(min(vs * 31536000, cap) * WAD),
-            tdiv(self.flow * p.tau_flow, p.tau_flow + dt) * 86400,
-            tdiv(self.vol * p.tau_flow, p.tau_flow + dt) * 86400,
-            min(dt, 604800) * WAD // 3600,
-            self.logp - tdiv(self.twap * p.tau_twap + self.logp * dt, p.tau_twap + dt),
-        ]
+@st.composite
+def rules(draw):
+    """Fee rules with every term in play now and then, at sizes that matter and at the fields' limits."""
+    values = {}
+    for name, top in zip(RULE_FIELDS, RULE_MAX, strict=True):
+        small = {"base": 100_000, "skew_cap": 100_000, "vol_jump": 100_000, "surge_fee": 100_000}.get(name, top)
+        values[name] = draw(st.one_of(st.just(0), st.integers(0, small), st.just(min(top, small))))
+    return FeeRule(**values)
 
 
 reserves = st.integers(10**3, RESERVE_LIMIT // 4)
@@ -72,12 +27,13 @@ swaps = st.lists(st.tuples(st.booleans(), st.integers(1, 2**100), st.integers(0,
 
 
 @settings(max_examples=300, deadline=None)
-@given(r0=reserves, r1=reserves, fee=st.integers(0, 100_000), seq=swaps)
-def test_swaps_and_features_match_the_integer_oracle(r0, r1, fee, seq):
-    pool, oracle = Pool(r0, r1, fee, P), Oracle(r0, r1, fee, P)
+@given(r0=reserves, r1=reserves, rule=rules(), seq=swaps)
+def test_swaps_fees_and_features_match_the_integer_oracle(r0, r1, rule, seq):
+    pool, oracle = Pool(r0, r1, rule, P), Oracle(r0, r1, rule, P)
     ts = 0
     for zero_for_one, amount, gap in seq:
         ts += gap
+        assert pool.fee_for(zero_for_one, ts) == oracle.fee(not zero_for_one, ts)
         try:
             want = oracle.swap(zero_for_one, amount, ts)
         except (SwapError, ZeroDivisionError):
@@ -89,6 +45,7 @@ def test_swaps_and_features_match_the_integer_oracle(r0, r1, fee, seq):
         assert pool.swap(zero_for_one, amount, ts) == want
         assert pool.reserves == (oracle.r0, oracle.r1)
         assert pool.features(ts + gap) == oracle.features(ts + gap)
+        assert pool.state["epoch"] == oracle.epoch and pool.state["surge_ts"] == oracle.surge_ts
 
 
 @settings(max_examples=200, deadline=None)
@@ -117,14 +74,37 @@ def test_constant_product_never_decreases():
         k = k_new
 
 
-def test_fee_clamp_applies_bounds_and_max_step():
+def test_rule_clamp_applies_bounds_and_the_base_max_step():
     pool = Pool(10**21, 10**12, 3000, PoolParams(fee_min=100, fee_max=10_000, fee_max_step=2500))
-    assert pool.clamp_fee(9000) == 5500
-    assert pool.clamp_fee(0) == 500
+    assert pool.clamp_rule(FeeRule(9000)).base == 5500
+    assert pool.clamp_rule(FeeRule(0)).base == 500
     pool.set_fee(500)
-    assert pool.clamp_fee(0) == 100
+    assert pool.clamp_rule(FeeRule(0)).base == 100
+    wide = pool.clamp_rule(FeeRule(600, skew_cap=50_000, vol_jump=20_000, surge_fee=10_001, skew_gain=7))
+    assert (wide.skew_cap, wide.vol_jump, wide.surge_fee, wide.skew_gain) == (10_000, 10_000, 10_000, 7)
     with pytest.raises(ValueError, match="outside"):
         Pool(10**21, 10**12, 20_000, PoolParams())
+
+
+def test_fee_rule_packs_into_one_word_and_back():
+    rule = FeeRule(*RULE_MAX)
+    assert rule.pack() == 2**256 - 1 and FeeRule.unpack(rule.pack()) == rule
+    some = FeeRule(1525, 2000, 4500, 600, 1, 2, 3, 4, 5, 6, 7)
+    assert FeeRule.unpack(some.pack()) == some and some.pack() & (2**20 - 1) == 1525
+    with pytest.raises(ValueError, match="skew_cap"):
+        FeeRule(100, skew_cap=2**20)
+
+
+def test_a_skewed_rule_charges_the_side_of_the_last_move_more():
+    """After token1 flows in (the price of token0 rises), buying token0 costs more than selling it; the skew
+    leaks away with time and never exceeds its cap."""
+    pool = Pool(10**21, 2 * 10**12, FeeRule(2000, skew_gain=4000, skew_cap=1500, skew_tau=60), P)
+    assert pool.fee_for(False, 0) == pool.fee_for(True, 0) == 2000
+    pool.swap(False, 10**10, 10)  # 0.5% of the token1 reserve in: a ~1% move up
+    buy, sell = pool.fee_for(False, 10), pool.fee_for(True, 10)
+    assert buy == 3500 and sell == 500  # the skew is at its cap, 15 bps each way
+    later_buy = pool.fee_for(False, 10 + 600)
+    assert 2000 < later_buy < buy  # leaked over ten time constants, not gone
 
 
 def test_refused_swaps():

@@ -23,7 +23,7 @@ def test_zero_fee_lp_loss_matches_closed_form_lvr():
     sigma, days = 0.8, 2
     market = build_market(gbm_swaps(days=days, annual_vol=sigma, seed=11), step="60s")
     market.uninformed[:] = 0
-    config = FeeSimConfig(fee_min_bps=0, initial_fee_bps=0, gas_quote=0.0)
+    config = FeeSimConfig(fee_min_bps=0, initial_fee_bps=0, gas_quote=0.0, flow="logit")  # no flow at all
     run = run_fee_strategy(market, StaticFee(0), config)
     loss_bps = -step_pnl_bps(run.steps).sum()
     expected_bps = sigma**2 / 8 * days / 365 * 1e4
@@ -35,7 +35,7 @@ def test_fee_reduces_arbitrage_loss_on_the_same_path():
     market.uninformed[:] = 0
     loss = []
     for bps in (0, 5, 30):
-        cfg = FeeSimConfig(fee_min_bps=0, initial_fee_bps=bps, gas_quote=0.0)
+        cfg = FeeSimConfig(fee_min_bps=0, initial_fee_bps=bps, gas_quote=0.0, flow="logit")
         loss.append(-step_pnl_bps(run_fee_strategy(market, StaticFee(bps), cfg).steps).sum())
     assert loss[0] > loss[1] > loss[2] > 0
 
@@ -49,6 +49,9 @@ def test_best_static_fee_is_interior_on_real_swaps():
     }
     best = max(pnl, key=pnl.get)
     assert best not in (1, 100), pnl
+    logit = FeeSimConfig(flow="logit")
+    pnl = {bps: step_pnl_bps(run_fee_strategy(market, StaticFee(bps), logit).steps).sum() for bps in (1, 20, 100)}
+    assert pnl[20] > max(pnl[1], pnl[100]), pnl
 
 
 def _conserves(run):

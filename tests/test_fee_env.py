@@ -9,6 +9,8 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 import envs  # noqa: F401  (registers the environment)
 from backtests.engine import run_fee_strategy
 from envs.fee_env import DynamicFeeEnv, default_market
+from envs.fee_rule import FeeRule
+from envs.rule_map import OutputMap, RuleMap
 from envs.simulation import FeeSimConfig, bps_to_pips, start_replay, step_pnl_bps
 from strategies.spec import parse_fee_strategy
 
@@ -48,12 +50,21 @@ def test_deterministic_under_seed(market):
     assert not np.array_equal(a[1], c[1])
 
 
-def test_action_fee_mapping_round_trips_and_spans_the_bounds(market):
+def test_action_rule_mapping_round_trips_and_spans_the_bounds(market):
     env = DynamicFeeEnv(market)
     cfg = env.config.pool
-    assert env.fee_for_action([-1.0]) == cfg.fee_min and env.fee_for_action([1.0]) == cfg.fee_max
+    assert env.rule_for_action([-1.0]).base == cfg.fee_min and env.rule_for_action([1.0]).base == cfg.fee_max
     for pips in (100, 500, 1234, 3000, 10_000):
-        assert env.fee_for_action(env.action_for_fee(pips)) == pips
+        assert env.rule_for_action(env.action_for_rule(pips)) == FeeRule(pips)
+    two = RuleMap(
+        FeeRule(1500, skew_cap=4500, skew_tau=600),
+        (OutputMap("base", 500, 4500), OutputMap("skew_gain", 0, 4000, log=False)),
+    )
+    env = DynamicFeeEnv(market, rule_map=two)
+    assert env.action_space.shape == (2,)
+    rule = FeeRule(1500, skew_gain=2000, skew_cap=4500, skew_tau=600)
+    assert env.rule_for_action(env.action_for_rule(rule)) == rule
+    assert env.rule_for_action([1.0, -1.0]) == FeeRule(4500, skew_gain=0, skew_cap=4500, skew_tau=600)
 
 
 @pytest.mark.parametrize("spec", ["static:30", "vol", "directional"])
@@ -66,7 +77,7 @@ def test_env_loop_and_backtester_agree(market, spec):
     rewards = []
     truncated = False
     while not truncated:
-        obs, reward, _, truncated, _ = env.step(env.action_for_fee(strategy.decide(obs)))
+        obs, reward, _, truncated, _ = env.step(env.action_for_rule(strategy.decide(obs)))
         rewards.append(reward)
     run = run_fee_strategy(market, strategy, config)
     assert len(rewards) == market.n_steps
@@ -115,7 +126,7 @@ def test_env_rewards_add_up_to_what_lamm_backtest_reports(tmp_path):
     env.reset(seed=0)
     total, truncated = 0.0, False
     while not truncated:
-        _, reward, _, truncated, _ = env.step(env.action_for_fee(1000))
+        _, reward, _, truncated, _ = env.step(env.action_for_rule(1000))
         total += reward
     assert total / market.days == pytest.approx(reported["hedged_pnl_bps_per_day"], rel=1e-12)
 
