@@ -1,10 +1,12 @@
 # pragma version 0.4.3
 """
 @title DynamicFeePool
-@notice Two-token constant-product pool whose LP fee is set by a controller, with on-chain feature
-        accumulators updated on every swap. The swap and feature formulas are those of envs/_ammcore.c,
-        unit for unit; tests/test_pool_parity.py holds the two together.
-@dev Fees are in pips (1e-6) and stay in the reserves. Reserves are bounded by 2**112 as in Uniswap V2.
+@notice Two-token constant-product pool whose LP fee is computed at every swap, for the swap's direction, by a
+        fee rule: a parameter vector the controller sets, read with the pool's own state (envs/fee_rule.py
+        documents the rule). Feature accumulators are updated on every swap. The swap, rule and feature
+        formulas are those of envs/_ammcore.c, unit for unit; tests/test_pool_parity.py holds the two together.
+@dev Fees are in pips (1e-6) and stay in the reserves. Reserves are bounded by 2**112 as in Uniswap V2. The
+     accumulators saturate at the widths they are packed in (the C core saturates identically).
      Why this module is long: a contract is one deployable unit (pool, LP shares, features, fee rule) whose
      packed state is shared by all of them.
 """
@@ -21,10 +23,26 @@ MAX_IDLE: constant(uint256) = 604800
 RESERVE_LIMIT: constant(uint256) = 2**112
 MINIMUM_SHARES: constant(uint256) = 1000
 MASK112: constant(uint256) = 2**112 - 1
-MASK128: constant(uint256) = 2**128 - 1
-MASK64: constant(uint256) = 2**64 - 1
-BIAS: constant(int256) = 2**127
-NFEATURES: constant(uint256) = 7
+NFEATURES: constant(uint256) = 8
+SKEW_UNIT: constant(int256) = 10**6
+SKEW_LIMIT: constant(int256) = 4 * 10**12
+LIM55: constant(int256) = 2**55 - 1
+LIM87: constant(int256) = 2**87 - 1
+BIAS47: constant(uint256) = 2**47  # signed fields are stored with a bias of half their width
+BIAS55: constant(uint256) = 2**55
+BIAS87: constant(uint256) = 2**87
+# the rule's fields in the packed word, lowest bits first: (offset, width), as envs/fee_rule.py RULE_BITS
+BASE: constant(uint256) = 0
+SKEW_GAIN: constant(uint256) = 20
+SKEW_CAP: constant(uint256) = 44
+SKEW_TAU: constant(uint256) = 64
+VOL_GAIN: constant(uint256) = 88
+VOL_THRESHOLD: constant(uint256) = 112
+VOL_JUMP: constant(uint256) = 136
+TWAP_GAIN: constant(uint256) = 156
+SURGE_FEE: constant(uint256) = 188
+SURGE_THRESHOLD: constant(uint256) = 208
+SURGE_TAU: constant(uint256) = 232
 
 event Transfer:
     sender: indexed(address)
@@ -45,6 +63,7 @@ event Swap:
     fee_amount: uint256
     reserve0: uint256
     reserve1: uint256
+    fee: uint256
 
 event AddLiquidity:
     provider: indexed(address)
@@ -58,9 +77,9 @@ event RemoveLiquidity:
     amount1: uint256
     shares: uint256
 
-event FeeChanged:
-    old_fee: uint256
-    new_fee: uint256
+event RuleChanged:
+    old_rule: uint256
+    new_rule: uint256
     epoch: uint256
 
 token0: public(immutable(address))
@@ -74,14 +93,15 @@ tau_slow: public(immutable(int256))
 tau_flow: public(immutable(int256))
 tau_twap: public(immutable(int256))
 
-# Packed state, two values a slot, so a swap writes five slots (getters below decode them):
-# reserve0 | reserve1 << 112 | last_ts << 224;  fee | epoch << 64;  and three pairs of int128 accumulators,
-# each stored with a 2**127 bias (var_fast, var_slow), (flow, volume), (logp, logp_twap).
+# Packed state, so a swap reads four slots and writes three (getters below decode them):
+#   _reserves: reserve0 | reserve1 << 112 | last_ts << 224
+#   _acc:      var_fast | var_slow << 56 | (flow + 2**55) << 112 | volume << 168 | epoch << 224
+#   _px:       (logp + 2**87) | (logp_twap + 2**87) << 88 | (skew + 2**47) << 176 | surge_ts << 224
+#   _rule:     the fee rule's parameters (envs/fee_rule.py FeeRule.pack)
 _reserves: uint256
-_fee_epoch: uint256
-_vars: uint256
-_flows: uint256
-_prices: uint256
+_acc: uint256
+_px: uint256
+_rule: uint256
 
 name: public(String[32])
 symbol: public(String[16])
@@ -93,11 +113,11 @@ allowance: public(HashMap[address, HashMap[address, uint256]])
 
 @deploy
 def __init__(
-    _token0: address, _token1: address, _controller: address, _fee: uint256, _fee_min: uint256,
+    _token0: address, _token1: address, _controller: address, _rule: uint256, _fee_min: uint256,
     _fee_max: uint256, _fee_max_step: uint256, _taus: int256[4],
 ):
     assert _token0 != _token1 and _token0 != empty(address) and _token1 != empty(address), "BadTokens"
-    assert _fee_min <= _fee and _fee <= _fee_max and _fee_max < FEE_DENOM, "FeeOutOfBounds"
+    assert _fee_min <= _fee_max and _fee_max < FEE_DENOM, "FeeOutOfBounds"
     for t: int256 in _taus:
         assert t > 0, "BadTimeConstant"
     token0 = _token0
@@ -110,11 +130,11 @@ def __init__(
     tau_slow = _taus[1]
     tau_flow = _taus[2]
     tau_twap = _taus[3]
-    self._fee_epoch = _fee
+    self._check_rule(_rule)
+    self._rule = _rule
     self._reserves = block.timestamp << 224
-    self._vars = self._pack(0, 0)
-    self._flows = self._pack(0, 0)
-    self._prices = self._pack(0, 0)
+    self._acc = BIAS55 << 112
+    self._px = BIAS87 | (BIAS87 << 88) | (BIAS47 << 176)
     self.name = "lamm dynamic-fee LP"
     self.symbol = "LAMM-LP"
     self.decimals = 18
@@ -124,25 +144,14 @@ def __init__(
 
 @pure
 @internal
-def _pack(lo: int256, hi: int256) -> uint256:
-    return convert(lo + BIAS, uint256) | (convert(hi + BIAS, uint256) << 128)
+def _field(word: uint256, offset: uint256, bits: uint256) -> int256:
+    return convert((word >> offset) & ((1 << bits) - 1), int256)
 
 
 @pure
 @internal
-def _lo(word: uint256) -> int256:
-    return convert(word & MASK128, int256) - BIAS
-
-
-@pure
-@internal
-def _hi(word: uint256) -> int256:
-    return convert(word >> 128, int256) - BIAS
-
-
-@internal
-def _set_reserves(r0: uint256, r1: uint256):
-    self._reserves = r0 | (r1 << 112) | (self._reserves >> 224 << 224)
+def _signed(word: uint256, offset: uint256, bits: uint256) -> int256:
+    return self._field(word, offset, bits) - convert(1 << (bits - 1), int256)
 
 
 @view
@@ -165,50 +174,74 @@ def last_ts() -> uint256:
 
 @view
 @external
-def fee() -> uint256:
-    return self._fee_epoch & MASK64
-
-
-@view
-@external
 def epoch() -> uint256:
-    return self._fee_epoch >> 64
+    return self._acc >> 224
 
 
 @view
 @external
 def var_fast() -> int256:
-    return self._lo(self._vars)
+    return self._field(self._acc, 0, 56)
 
 
 @view
 @external
 def var_slow() -> int256:
-    return self._hi(self._vars)
+    return self._field(self._acc, 56, 56)
 
 
 @view
 @external
 def flow() -> int256:
-    return self._lo(self._flows)
+    return self._signed(self._acc, 112, 56)
 
 
 @view
 @external
 def volume() -> int256:
-    return self._hi(self._flows)
+    return self._field(self._acc, 168, 56)
 
 
 @view
 @external
 def logp() -> int256:
-    return self._lo(self._prices)
+    return self._signed(self._px, 0, 88)
 
 
 @view
 @external
 def logp_twap() -> int256:
-    return self._hi(self._prices)
+    return self._signed(self._px, 88, 88)
+
+
+@view
+@external
+def skew() -> int256:
+    return self._signed(self._px, 176, 48)
+
+
+@view
+@external
+def surge_ts() -> uint256:
+    return self._px >> 224
+
+
+@view
+@external
+def rule() -> uint256:
+    """
+    @notice The fee rule's parameters, packed (envs/fee_rule.py FeeRule.unpack reads them).
+    """
+    return self._rule
+
+
+@view
+@external
+def fee() -> uint256:
+    """
+    @notice The rule's base fee (pips): the fee of both sides when the rule has nothing else.
+    """
+    return self._rule & (2**20 - 1)
 
 
 # ---------- LP shares (ERC20) ----------
@@ -294,7 +327,7 @@ def add_liquidity(amount0: uint256, amount1: uint256, min_shares: uint256, deadl
     assert shares >= min_shares, "Slippage"
     self._pull(token0, amount0)
     self._pull(token1, amount1)
-    self._set_reserves(r0 + amount0, r1 + amount1)
+    self._reserves = (r0 + amount0) | ((r1 + amount1) << 112) | (self._reserves >> 224 << 224)
     self._mint(msg.sender, shares)
     log AddLiquidity(provider=msg.sender, amount0=amount0, amount1=amount1, shares=shares)
     return shares
@@ -316,16 +349,103 @@ def remove_liquidity(shares: uint256, min0: uint256, min1: uint256, deadline: ui
     assert amount0 > 0 and amount1 > 0, "ZeroLiquidity"
     assert amount0 >= min0 and amount1 >= min1, "Slippage"
     self._burn(msg.sender, shares)
-    self._set_reserves(r0 - amount0, r1 - amount1)
+    self._reserves = (r0 - amount0) | ((r1 - amount1) << 112) | (self._reserves >> 224 << 224)
     self._push(token0, msg.sender, amount0)
     self._push(token1, msg.sender, amount1)
     log RemoveLiquidity(provider=msg.sender, amount0=amount0, amount1=amount1, shares=shares)
     return amount0, amount1
 
 
-# ---------- swaps ----------
+# ---------- the fee rule ----------
+
+@pure
+@internal
+def _leak(acc: int256, tau: int256, dt: int256) -> int256:
+    if dt == 0:
+        return acc
+    return acc * tau // (tau + dt)
+
 
 @view
+@internal
+def _rule_fee(token1_in: bool, now: uint256, rule: uint256, acc: uint256, px: uint256, last: uint256) -> uint256:
+    """The fee (pips) of a swap at `now` that puts token1 in, or token0 (envs/_ammcore.c pool_rule_fee)."""
+    dt: int256 = 0
+    if now > last:
+        dt = convert(now - last, int256)
+    fee: int256 = self._field(rule, BASE, 20)
+    vol_gain: int256 = self._field(rule, VOL_GAIN, 24)
+    vol_jump: int256 = self._field(rule, VOL_JUMP, 20)
+    if vol_gain > 0 or vol_jump > 0:
+        var: int256 = min(self._field(acc, 0, 56) * tau_fast // (tau_fast + dt) * SECONDS_PER_YEAR, 100 * WAD)
+        threshold: int256 = self._field(rule, VOL_THRESHOLD, 24) * 10**12
+        if var > threshold:
+            fee += vol_jump + vol_gain * (var - threshold) // WAD
+    twap_gain: int256 = self._field(rule, TWAP_GAIN, 32)
+    if twap_gain > 0:
+        logp: int256 = self._signed(px, 0, 88)
+        twap: int256 = (self._signed(px, 88, 88) * tau_twap + logp * dt) // (tau_twap + dt)
+        gap: int256 = min(abs(logp - twap), WAD)
+        fee += twap_gain * (gap * gap // WAD) // WAD
+    surge_fee: int256 = self._field(rule, SURGE_FEE, 20)
+    surge_ts: uint256 = px >> 224
+    if surge_fee > 0 and surge_ts > 0:
+        surge: int256 = surge_fee
+        if now > surge_ts:
+            surge_tau: int256 = self._field(rule, SURGE_TAU, 24)
+            surge = surge_fee * surge_tau // (surge_tau + convert(now - surge_ts, int256))
+        fee = max(fee, surge)
+    gain: int256 = self._field(rule, SKEW_GAIN, 24)
+    if gain > 0:
+        cap: int256 = self._field(rule, SKEW_CAP, 20)
+        skew: int256 = gain * self._leak(self._signed(px, 176, 48), self._field(rule, SKEW_TAU, 24), dt) // 10**9
+        skew = max(-cap, min(cap, skew))
+        if token1_in:
+            fee += skew
+        else:
+            fee -= skew
+    return convert(max(convert(fee_min, int256), min(convert(fee_max, int256), fee)), uint256)
+
+
+@view
+@external
+def fee_for(zero_for_one: bool) -> uint256:
+    """
+    @notice The fee (pips) a swap in this direction pays in this block.
+    """
+    return self._rule_fee(not zero_for_one, block.timestamp, self._rule, self._acc, self._px, self._reserves >> 224)
+
+
+@view
+@internal
+def _check_rule(rule: uint256):
+    """A rule this pool accepts: a base and caps within its fee bounds."""
+    base: uint256 = rule & (2**20 - 1)
+    assert fee_min <= base and base <= fee_max, "FeeOutOfBounds"
+    assert (rule >> SKEW_CAP) & (2**20 - 1) <= fee_max, "FeeOutOfBounds"
+    assert (rule >> VOL_JUMP) & (2**20 - 1) <= fee_max, "FeeOutOfBounds"
+    assert (rule >> SURGE_FEE) & (2**20 - 1) <= fee_max, "FeeOutOfBounds"
+
+
+@external
+def set_rule(new_rule: uint256):
+    """
+    @notice The controller sets the fee rule: its base and caps within the pool's fee bounds, the base at most
+            fee_max_step from the current base (FeeController clamps a proven rule to these before it calls).
+    """
+    assert msg.sender == controller, "Unauthorized"
+    self._check_rule(new_rule)
+    old: uint256 = self._rule
+    old_base: uint256 = old & (2**20 - 1)
+    new_base: uint256 = new_rule & (2**20 - 1)
+    assert max(old_base, new_base) - min(old_base, new_base) <= fee_max_step, "FeeStepTooLarge"
+    self._rule = new_rule
+    log RuleChanged(old_rule=old, new_rule=new_rule, epoch=self._acc >> 224)
+
+
+# ---------- swaps ----------
+
+@pure
 @internal
 def _quote(zero_for_one: bool, amount_in: uint256, r0: uint256, r1: uint256, fee: uint256) -> (uint256, uint256):
     r_in: uint256 = r0
@@ -345,11 +465,14 @@ def _quote(zero_for_one: bool, amount_in: uint256, r0: uint256, r1: uint256, fee
 @view
 @external
 def quote(zero_for_one: bool, amount_in: uint256) -> uint256:
+    """
+    @notice The amount out of an exact-input swap in this block, at its direction's fee.
+    """
+    packed: uint256 = self._reserves
+    fee: uint256 = self._rule_fee(not zero_for_one, block.timestamp, self._rule, self._acc, self._px, packed >> 224)
     out: uint256 = 0
     fee_amount: uint256 = 0
-    packed: uint256 = self._reserves
-    out, fee_amount = self._quote(zero_for_one, amount_in, packed & MASK112, (packed >> 112) & MASK112,
-                                  self._fee_epoch & MASK64)
+    out, fee_amount = self._quote(zero_for_one, amount_in, packed & MASK112, (packed >> 112) & MASK112, fee)
     return out
 
 
@@ -360,52 +483,75 @@ def _ewma(acc: int256, tau: int256, x: int256, dt: int256) -> int256:
 
 
 @internal
-def _update_features(d1: int256, r1: uint256, last: uint256):
-    """Updates the accumulators for a swap moving token1's reserve r1 by d1 (as envs/_ammcore.c does)."""
+def _update(d1: int256, r1: uint256, last: uint256, acc: uint256, px: uint256, rule: uint256):
+    """The accumulators after a swap moving token1's reserve r1 by d1 (envs/_ammcore.c update_features)."""
     dt: int256 = 0
     if block.timestamp > last:
         dt = convert(block.timestamp - last, int256)
-    prices: uint256 = self._prices
-    logp: int256 = self._lo(prices)
-    twap: int256 = (self._hi(prices) * tau_twap + logp * dt) // (tau_twap + dt)
+    logp: int256 = self._signed(px, 0, 88)
+    twap: int256 = (self._signed(px, 88, 88) * tau_twap + logp * dt) // (tau_twap + dt)
     mag: uint256 = convert(abs(d1), uint256) * convert(WAD, uint256) // r1
     u: int256 = convert(min(mag, convert(WAD, uint256)), int256)
     if d1 < 0:
         u = -u
     ret: int256 = 2 * u
     sq: int256 = ret * ret // WAD
-    vars: uint256 = self._vars
-    self._vars = self._pack(self._ewma(self._lo(vars), tau_fast, sq, dt), self._ewma(self._hi(vars), tau_slow, sq, dt))
-    flows: uint256 = self._flows
-    self._flows = self._pack(self._ewma(self._lo(flows), tau_flow, u, dt), self._ewma(self._hi(flows), tau_flow, abs(u), dt))
-    self._prices = self._pack(logp + ret, twap)
-    self._fee_epoch += 1 << 64
+    var_fast: int256 = min(self._ewma(self._field(acc, 0, 56), tau_fast, sq, dt), LIM55)
+    var_slow: int256 = min(self._ewma(self._field(acc, 56, 56), tau_slow, sq, dt), LIM55)
+    flow: int256 = max(-LIM55 - 1, min(LIM55, self._ewma(self._signed(acc, 112, 56), tau_flow, u, dt)))
+    volume: int256 = min(self._ewma(self._field(acc, 168, 56), tau_flow, abs(u), dt), LIM55)
+    epoch: uint256 = ((acc >> 224) + 1) & (2**32 - 1)
+    self._acc = (
+        convert(var_fast, uint256) | (convert(var_slow, uint256) << 56)
+        | (convert(flow + convert(BIAS55, int256), uint256) << 112) | (convert(volume, uint256) << 168) | (epoch << 224)
+    )
+    gain: int256 = self._field(rule, SKEW_GAIN, 24)
+    bound: int256 = SKEW_LIMIT
+    if gain > 0:
+        bound = min(self._field(rule, SKEW_CAP, 20) * 10**9 // gain, SKEW_LIMIT)
+    skew: int256 = self._leak(self._signed(px, 176, 48), self._field(rule, SKEW_TAU, 24), dt) + ret // SKEW_UNIT
+    skew = max(-bound, min(bound, skew))
+    surge_ts: uint256 = px >> 224
+    threshold: int256 = self._field(rule, SURGE_THRESHOLD, 24)
+    if threshold > 0 and abs(ret) >= threshold * 10**12:
+        surge_ts = block.timestamp
+    logp = max(-LIM87 - 1, min(LIM87, logp + ret))
+    self._px = (
+        convert(logp + convert(BIAS87, int256), uint256) | (convert(twap + convert(BIAS87, int256), uint256) << 88)
+        | (convert(skew + convert(BIAS47, int256), uint256) << 176) | (surge_ts << 224)
+    )
 
 
 @external
 @nonreentrant
 def swap(zero_for_one: bool, amount_in: uint256, min_out: uint256, recipient: address, deadline: uint256) -> uint256:
     """
-    @notice Exact-input swap: token0 for token1 if zero_for_one, else token1 for token0.
+    @notice Exact-input swap: token0 for token1 if zero_for_one, else token1 for token0, at the fee the rule
+            gives this direction now.
     """
     assert block.timestamp <= deadline, "Expired"
     packed: uint256 = self._reserves
     r0: uint256 = packed & MASK112
     r1: uint256 = (packed >> 112) & MASK112
+    last: uint256 = packed >> 224
+    acc: uint256 = self._acc
+    px: uint256 = self._px
+    rule: uint256 = self._rule
+    fee: uint256 = self._rule_fee(not zero_for_one, block.timestamp, rule, acc, px, last)
     out: uint256 = 0
     fee_amount: uint256 = 0
-    out, fee_amount = self._quote(zero_for_one, amount_in, r0, r1, self._fee_epoch & MASK64)
+    out, fee_amount = self._quote(zero_for_one, amount_in, r0, r1, fee)
     assert out >= min_out, "Slippage"
     token_in: address = token0
     token_out: address = token1
     if zero_for_one:
-        self._update_features(-convert(out, int256), r1, packed >> 224)
+        self._update(-convert(out, int256), r1, last, acc, px, rule)
         r0 += amount_in
         r1 -= out
     else:
         token_in = token1
         token_out = token0
-        self._update_features(convert(amount_in, int256), r1, packed >> 224)
+        self._update(convert(amount_in, int256), r1, last, acc, px, rule)
         r1 += amount_in
         r0 -= out
     self._reserves = r0 | (r1 << 112) | (block.timestamp << 224)
@@ -413,25 +559,9 @@ def swap(zero_for_one: bool, amount_in: uint256, min_out: uint256, recipient: ad
     self._push(token_out, recipient, out)
     log Swap(
         sender=msg.sender, recipient=recipient, zero_for_one=zero_for_one, amount_in=amount_in, amount_out=out,
-        fee_amount=fee_amount, reserve0=r0, reserve1=r1,
+        fee_amount=fee_amount, reserve0=r0, reserve1=r1, fee=fee,
     )
     return out
-
-
-# ---------- fee ----------
-
-@external
-def set_fee(new_fee: uint256):
-    """
-    @notice The controller changes the fee, within bounds and at most fee_max_step from the current fee.
-    """
-    assert msg.sender == controller, "Unauthorized"
-    assert fee_min <= new_fee and new_fee <= fee_max, "FeeOutOfBounds"
-    packed: uint256 = self._fee_epoch
-    old: uint256 = packed & MASK64
-    assert max(old, new_fee) - min(old, new_fee) <= fee_max_step, "FeeStepTooLarge"
-    self._fee_epoch = (packed >> 64 << 64) | new_fee
-    log FeeChanged(old_fee=old, new_fee=new_fee, epoch=packed >> 64)
 
 
 # ---------- features ----------
@@ -449,8 +579,7 @@ def features() -> (int256[NFEATURES], uint256):
 @external
 def features_at(ts: uint256) -> (int256[NFEATURES], uint256):
     """
-    @notice The feature vector at time `ts`, between the last swap and this block, and the epoch. A proof made
-            on the features at `ts` stays checkable in a later block of the same epoch.
+    @notice The feature vector at time `ts`, between the last swap and this block, and the epoch.
     """
     assert ts >= self._reserves >> 224 and ts <= block.timestamp, "BadTimestamp"
     return self._features(ts)
@@ -460,20 +589,23 @@ def features_at(ts: uint256) -> (int256[NFEATURES], uint256):
 @internal
 def _features(ts: uint256) -> (int256[NFEATURES], uint256):
     dt: int256 = convert(ts - (self._reserves >> 224), int256)
-    vf: int256 = self._lo(self._vars) * tau_fast // (tau_fast + dt)
-    vs: int256 = self._hi(self._vars) * tau_slow // (tau_slow + dt)
-    fl: int256 = self._lo(self._flows) * tau_flow // (tau_flow + dt)
-    vo: int256 = self._hi(self._flows) * tau_flow // (tau_flow + dt)
-    logp: int256 = self._lo(self._prices)
-    twap: int256 = (self._hi(self._prices) * tau_twap + logp * dt) // (tau_twap + dt)
+    acc: uint256 = self._acc
+    px: uint256 = self._px
+    rule: uint256 = self._rule
+    vf: int256 = self._field(acc, 0, 56) * tau_fast // (tau_fast + dt)
+    vs: int256 = self._field(acc, 56, 56) * tau_slow // (tau_slow + dt)
+    fl: int256 = self._signed(acc, 112, 56) * tau_flow // (tau_flow + dt)
+    vo: int256 = self._field(acc, 168, 56) * tau_flow // (tau_flow + dt)
+    logp: int256 = self._signed(px, 0, 88)
+    twap: int256 = (self._signed(px, 88, 88) * tau_twap + logp * dt) // (tau_twap + dt)
     cap: int256 = 100 * WAD
     x: int256[NFEATURES] = empty(int256[NFEATURES])
-    fee_epoch: uint256 = self._fee_epoch
-    x[0] = convert(fee_epoch & MASK64, int256) * (WAD // convert(FEE_DENOM, int256))
+    x[0] = self._field(rule, BASE, 20) * (WAD // convert(FEE_DENOM, int256))
     x[1] = convert(isqrt(convert(min(vf * SECONDS_PER_YEAR, cap) * WAD, uint256)), int256)
     x[2] = convert(isqrt(convert(min(vs * SECONDS_PER_YEAR, cap) * WAD, uint256)), int256)
     x[3] = fl * SECONDS_PER_DAY
     x[4] = vo * SECONDS_PER_DAY
     x[5] = convert(min(convert(dt, uint256), MAX_IDLE), int256) * WAD // 3600
     x[6] = logp - twap
-    return x, fee_epoch >> 64
+    x[7] = self._leak(self._signed(px, 176, 48), self._field(rule, SKEW_TAU, 24), dt) * SKEW_UNIT
+    return x, acc >> 224

@@ -45,11 +45,15 @@ def deploy_v2_pair(owner, t0, t1, reserves: tuple[int, int]):
     return factory, pair
 
 
-def deploy_pool(project, owner, t0, t1, controller, params, fee):
-    """A DynamicFeePool with the same parameters as an envs.amm.PoolParams."""
+def deploy_pool(project, owner, t0, t1, controller, params, rule):
+    """A DynamicFeePool with the same parameters as an envs.amm.PoolParams, starting with `rule` (an
+    envs.fee_rule.FeeRule, or a static fee in pips)."""
+    from envs.fee_rule import FeeRule
+
+    rule = FeeRule(int(rule)) if isinstance(rule, int) else rule
     taus = [params.tau_fast, params.tau_slow, params.tau_flow, params.tau_twap]
     return project.DynamicFeePool.deploy(
-        t0, t1, controller, fee, params.fee_min, params.fee_max, params.fee_max_step, taus, sender=owner
+        t0, t1, controller, rule.pack(), params.fee_min, params.fee_max, params.fee_max_step, taus, sender=owner
     )
 
 

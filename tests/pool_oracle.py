@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import math
 
+from hypothesis import strategies as st
+
 from envs.amm import PoolParams
-from envs.fee_rule import FeeRule
+from envs.fee_rule import RULE_FIELDS, RULE_MAX, FeeRule
 
 WAD = 10**18
 YEAR = 31_536_000
@@ -109,3 +111,13 @@ class Oracle:
             self.logp - tdiv(self.twap * p.tau_twap + self.logp * dt, p.tau_twap + dt),
             leak(self.skew, self.rule.skew_tau, dt) * SKEW_UNIT,
         ]
+
+
+@st.composite
+def rules(draw):
+    """Fee rules with every term in play now and then, at sizes that matter and at the fields' limits."""
+    values = {}
+    for name, top in zip(RULE_FIELDS, RULE_MAX, strict=True):
+        small = {"base": 100_000, "skew_cap": 100_000, "vol_jump": 100_000, "surge_fee": 100_000}.get(name, top)
+        values[name] = draw(st.one_of(st.just(0), st.integers(0, small), st.just(min(top, small))))
+    return FeeRule(**values)

@@ -4,22 +4,12 @@ per-swap fee rule included."""
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pool_oracle import Oracle
+from pool_oracle import Oracle, rules
 
 from envs.amm import RESERVE_LIMIT, Pool, PoolParams, SwapError
-from envs.fee_rule import RULE_FIELDS, RULE_MAX, FeeRule
+from envs.fee_rule import RULE_MAX, FeeRule
 
 P = PoolParams(fee_min=0, fee_max=100_000, fee_max_step=100_000)
-
-
-@st.composite
-def rules(draw):
-    """Fee rules with every term in play now and then, at sizes that matter and at the fields' limits."""
-    values = {}
-    for name, top in zip(RULE_FIELDS, RULE_MAX, strict=True):
-        small = {"base": 100_000, "skew_cap": 100_000, "vol_jump": 100_000, "surge_fee": 100_000}.get(name, top)
-        values[name] = draw(st.one_of(st.just(0), st.integers(0, small), st.just(min(top, small))))
-    return FeeRule(**values)
 
 
 reserves = st.integers(10**3, RESERVE_LIMIT // 4)

@@ -1,11 +1,14 @@
-"""DynamicFeePool.vy on anvil computes exactly what envs/ computes: reserves, amounts out, fees, features."""
+"""DynamicFeePool.vy on anvil computes exactly what envs/ computes: the fee of each swap from the rule,
+reserves, amounts out, fees, the packed accumulators and the features."""
 
 import pytest
 from chain import FAR, deploy_pool, deploy_tokens, fund, local_chain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pool_oracle import rules
 
 from envs.amm import RESERVE_LIMIT, Pool, PoolParams, SwapError
+from envs.fee_rule import FeeRule
 
 PARAMS = PoolParams(fee_min=0, fee_max=100_000, fee_max_step=100_000)
 R0, R1 = 10**21, 2 * 10**12  # 1,000 WETH and 2M USDT in raw units
@@ -32,18 +35,25 @@ sequences = st.lists(
 )
 
 
+def _state(pool) -> dict:
+    names = ("var_fast", "var_slow", "flow", "volume", "logp", "logp_twap", "skew", "surge_ts", "epoch")
+    return {n: getattr(pool, n)() for n in names}
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(fee=st.integers(0, 100_000), seq=sequences)
-def test_random_swap_sequences_match_envs_to_the_unit(chain_pool, fee, seq):
+@given(rule=rules(), seq=sequences)
+def test_random_rules_and_swap_sequences_match_envs_to_the_unit(chain_pool, rule, seq):
     ape, pool, owner = chain_pool
     snapshot = ape.chain.snapshot()
     try:
-        if fee != pool.fee():
-            pool.set_fee(fee, sender=owner)
-        sim = Pool(R0, R1, fee, PARAMS, now=pool.last_ts())
+        # the controller (here the owner) sets the rule; within one update the base may move by max step
+        pool.set_rule(rule.pack(), sender=owner)
+        assert FeeRule.unpack(pool.rule()) == rule
+        sim = Pool(R0, R1, rule, PARAMS, now=pool.last_ts())
         for zero_for_one, amount, gap in seq:
             ape.chain.pending_timestamp = ape.chain.pending_timestamp + gap
             ts = ape.chain.pending_timestamp
+            fee = sim.fee_for(zero_for_one, ts)
             try:
                 expected = sim.swap(zero_for_one, amount, ts)
             except SwapError:
@@ -53,14 +63,15 @@ def test_random_swap_sequences_match_envs_to_the_unit(chain_pool, fee, seq):
             receipt = pool.swap(zero_for_one, amount, 0, owner, FAR, sender=owner)
             assert receipt.timestamp == ts
             event = receipt.decode_logs(pool.Swap)[0]
-            assert (event.amount_out, event.fee_amount) == expected
+            assert (event.amount_out, event.fee_amount, event.fee) == (*expected, fee)
             assert (pool.reserve0(), pool.reserve1()) == sim.reserves
             state = sim.state
-            assert pool.epoch() == state["epoch"] and pool.logp() == state["logp"]
+            assert _state(pool) == {k: state[k] for k in _state(pool)}
             assert max(sim.reserves) < RESERVE_LIMIT
         ape.chain.mine(timestamp=ape.chain.pending_timestamp + seq[-1][2])
         now = ape.chain.blocks.head.timestamp
         features, epoch = pool.features()
         assert list(features) == sim.features(now) and epoch == sim.state["epoch"]
+        assert [pool.fee_for(d) for d in (True, False)] == [sim.fee_for(d, now) for d in (True, False)]
     finally:
         ape.chain.restore(snapshot)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from backtests.report import write_atomic
 from envs.amm import PoolParams
+from envs.fee_rule import FeeRule
 
 FAR = 2**63
 
@@ -25,7 +26,8 @@ class PoolDeployment:
     token1: str
     controller: str
     deployer: str
-    fee: int
+    fee: int  # the rule's base fee, pips
+    rule: dict  # the fee rule it starts with (envs.fee_rule)
     params: dict
     block: int
     transactions: dict[str, str] = field(default_factory=dict)
@@ -47,15 +49,25 @@ def deploy_pool(
     network: str,
     token0: str,
     token1: str,
-    fee: int,
+    rule: FeeRule | int,
     params: PoolParams,
     controller: str | None = None,
     liquidity: tuple[int, int] | None = None,
 ) -> PoolDeployment:
+    """Deploys a DynamicFeePool starting with `rule` (a static fee in pips when an int)."""
+    rule = FeeRule(int(rule)) if isinstance(rule, int) else rule
     taus = [params.tau_fast, params.tau_slow, params.tau_flow, params.tau_twap]
     controller = controller or account.address
     pool = project.DynamicFeePool.deploy(
-        token0, token1, controller, fee, params.fee_min, params.fee_max, params.fee_max_step, taus, sender=account
+        token0,
+        token1,
+        controller,
+        rule.pack(),
+        params.fee_min,
+        params.fee_max,
+        params.fee_max_step,
+        taus,
+        sender=account,
     )
     receipt = pool.creation_metadata.receipt
     record = PoolDeployment(
@@ -66,7 +78,8 @@ def deploy_pool(
         token1,
         controller,
         account.address,
-        fee,
+        rule.base,
+        asdict(rule),
         asdict(params),
         receipt.block_number,
         {"deploy": receipt.txn_hash},
