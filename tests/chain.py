@@ -10,14 +10,14 @@ FAR = 2**63  # a deadline that never expires
 
 
 @contextmanager
-def local_chain():
+def local_chain(steps_tracing: bool = False):
     """Starts a fresh anvil on a free port, yields (ape module, project) attached to it, stops it. (Our own node
     rather than ape-foundry's: after a mainnet-fork session in the same process, ape-foundry may start its
     local node forking the stopped upstream.)"""
     from agents.chain.connection import connect
     from agents.chain.local_node import start_anvil
 
-    node = start_anvil()
+    node = start_anvil(steps_tracing=steps_tracing)
     try:
         with connect(rpc=node.url) as (ape, project):
             yield ape, project

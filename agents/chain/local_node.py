@@ -52,8 +52,10 @@ def start_anvil(
     port: int | None = None,
     ready_timeout: float = 60.0,
     dump_state: Path | None = None,
+    steps_tracing: bool = False,
 ) -> Node:
-    """Starts anvil and waits until it answers; the fork URL is passed to anvil only, never printed."""
+    """Starts anvil and waits until it answers; the fork URL is passed to anvil only, never printed.
+    `steps_tracing` records opcode traces for debug_traceTransaction (benchmarks)."""
     port = port or free_port()
     cmd = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--silent"]
     if fork:
@@ -68,6 +70,8 @@ def start_anvil(
         cmd += ["--chain-id", str(chain_id)]
     if dump_state:
         cmd += ["--dump-state", str(dump_state)]
+    if steps_tracing:
+        cmd += ["--steps-tracing"]
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     node = Node(process, f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + ready_timeout
