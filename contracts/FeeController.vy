@@ -1,44 +1,64 @@
 # pragma version 0.4.3
 """
 @title FeeController
-@notice The controller of DynamicFeePools: it changes a pool's fee only with a zero-knowledge proof that the
-        pool's registered policy, run on the pool's own features, produced it.
-@dev A model is an EZKL circuit of the policy (observation -> action in [-1, 1]) with its generated verifier.
-     The public inputs are the seven observations, quantised at 2**in_scale from `features_at(at)` exactly
-     as envs/features.py `quantised_observation` does, then the proven action at 2**out_scale. The action
-     is rounded to the model's fee grid (2**fee_bits steps per unit) and mapped log-linearly onto
-     [fee_lo, fee_hi] pips, as agents/zk/fee_grid.py does. Anyone may propose; the proof is the authority.
+@notice The controller of DynamicFeePools: it changes a pool's fee rule only with a zero-knowledge proof that
+        the pool's registered policy, run on the pool's own features, produced it.
+@dev A model is an EZKL circuit of the policy (observation -> one action in [-1, 1] per output) with its
+     generated verifier, and a rule map: a template rule and, per output, the rule parameter it sets over
+     [lo, hi] (log-linear or linear), as envs/rule_map.py. The public inputs are the eight observations,
+     quantised at 2**in_scale from `features_at(at)` exactly as envs/features.py `quantised_observation` does,
+     then the proven actions at 2**out_scale. Each action is rounded to the model's grid (2**grid_bits steps
+     per unit) and mapped onto its parameter as agents/zk/rule_grid.py does; the rule is then clamped as the
+     simulator clamps it (envs/_ammcore.c pool_clamp_rule): fees within the pool's bounds, the base at most the
+     pool's max step from the current base. Anyone may propose; the proof is the authority.
+     The features a proof is about are fixed by the chain: `at` is the later of the pool's last swap and the
+     start of the current update interval, so a proposer cannot choose among moments; and a pool's rule
+     changes at most once per `min_interval` seconds, whatever happens to its swap count. An update that
+     changes nothing is refused.
 """
 
-NFEATURES: constant(uint256) = 7
-NINSTANCES: constant(uint256) = 8
+NFEATURES: constant(uint256) = 8
+MAX_OUTPUTS: constant(uint256) = 4
+NINSTANCES: constant(uint256) = NFEATURES + MAX_OUTPUTS
 MAX_PROOF_BYTES: constant(uint256) = 16384
-MAX_FEE_BITS: constant(uint256) = 16
+MAX_GRID_BITS: constant(uint256) = 16
 MAX_SCALE: constant(uint256) = 24
 WAD: constant(uint256) = 10**18
 FIELD: constant(uint256) = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 OBS_CLIP: constant(int256) = 10
 # envs/features.py OBS_SCALE_FRACTIONS
-OBS_NUM: constant(int256[NFEATURES]) = [100, 1, 1, 10, 10, 1, 100]
-OBS_DEN: constant(int256[NFEATURES]) = [1, 1, 1, 1, 1, 24, 1]
+OBS_NUM: constant(int256[NFEATURES]) = [100, 1, 1, 10, 10, 1, 100, 100]
+OBS_DEN: constant(int256[NFEATURES]) = [1, 1, 1, 1, 1, 24, 1, 1]
+# envs/fee_rule.py RULE_BITS: where each rule parameter sits in the packed word
+NRULE: constant(uint256) = 11
+FIELD_OFFSET: constant(uint256[NRULE]) = [0, 20, 44, 64, 88, 112, 136, 156, 188, 208, 232]
+FIELD_BITS: constant(uint256[NRULE]) = [20, 24, 20, 24, 24, 24, 20, 32, 20, 24, 24]
+BASE_MASK: constant(uint256) = 2**20 - 1
 
 interface Pool:
     def features_at(ts: uint256) -> (int256[NFEATURES], uint256): view
     def epoch() -> uint256: view
-    def fee() -> uint256: view
+    def last_ts() -> uint256: view
+    def rule() -> uint256: view
     def fee_min() -> uint256: view
     def fee_max() -> uint256: view
     def fee_max_step() -> uint256: view
     def controller() -> address: view
-    def set_fee(new_fee: uint256): nonpayable
+    def set_rule(new_rule: uint256): nonpayable
+
+struct Output:
+    field: uint256  # index of the rule parameter (envs/fee_rule.py RULE_FIELDS)
+    lo: uint256
+    hi: uint256
+    is_log: bool
 
 struct Model:
     verifier: address
     in_scale: uint256
     out_scale: uint256
-    fee_bits: uint256
-    fee_lo: uint256
-    fee_hi: uint256
+    grid_bits: uint256
+    template: uint256  # the rule's other parameters, packed
+    outputs: DynArray[Output, MAX_OUTPUTS]
     retired: bool
 
 event ModelRegistered:
@@ -58,37 +78,48 @@ event FeeUpdated:
     epoch: uint256
     old_fee: uint256
     new_fee: uint256
-    action: int256
+    old_rule: uint256
+    new_rule: uint256
 
 owner: public(address)
-max_age: public(uint256)  # seconds the proven features may lie behind the block
+min_interval: public(uint256)  # seconds between two updates of one pool
 models: public(HashMap[bytes32, Model])
 pool_model: public(HashMap[address, bytes32])
-# epoch + 1 of each pool's last accepted update (0: none yet)
-updated_epoch: public(HashMap[address, uint256])
+last_update: public(HashMap[address, uint256])  # when each pool's rule last changed (0: never)
 
 
 @deploy
-def __init__(_max_age: uint256):
+def __init__(_min_interval: uint256):
+    assert _min_interval > 0, "BadInterval"
     self.owner = msg.sender
-    self.max_age = _max_age
+    self.min_interval = _min_interval
 
 
 # ---------- owner ----------
 
 @external
 def register_model(
-    model_id: bytes32, verifier: address, in_scale: uint256, out_scale: uint256, fee_bits: uint256,
-    fee_lo: uint256, fee_hi: uint256,
+    model_id: bytes32, verifier: address, in_scale: uint256, out_scale: uint256, grid_bits: uint256,
+    template: uint256, outputs: DynArray[Output, MAX_OUTPUTS],
 ):
     assert msg.sender == self.owner, "Unauthorized"
     assert self.models[model_id].verifier == empty(address), "ModelExists"
     assert verifier.is_contract, "NotAContract"
-    assert in_scale <= MAX_SCALE and out_scale <= MAX_SCALE and fee_bits <= out_scale, "BadScale"
-    assert fee_bits <= MAX_FEE_BITS and 0 < fee_lo and fee_lo <= fee_hi, "BadFeeMap"
+    assert in_scale <= MAX_SCALE and out_scale <= MAX_SCALE and grid_bits <= out_scale, "BadScale"
+    assert grid_bits <= MAX_GRID_BITS and len(outputs) > 0, "BadRuleMap"
+    for i: uint256 in range(MAX_OUTPUTS):
+        if i >= len(outputs):
+            break
+        o: Output = outputs[i]
+        assert o.field < NRULE and o.lo <= o.hi and o.hi < 1 << FIELD_BITS[o.field], "BadRuleMap"
+        assert not o.is_log or o.lo > 0, "BadRuleMap"
+        for j: uint256 in range(MAX_OUTPUTS):
+            if j >= i:
+                break
+            assert outputs[j].field != o.field, "BadRuleMap"
     self.models[model_id] = Model(
-        verifier=verifier, in_scale=in_scale, out_scale=out_scale, fee_bits=fee_bits, fee_lo=fee_lo,
-        fee_hi=fee_hi, retired=False,
+        verifier=verifier, in_scale=in_scale, out_scale=out_scale, grid_bits=grid_bits, template=template,
+        outputs=outputs, retired=False,
     )
     log ModelRegistered(model_id=model_id, verifier=verifier)
 
@@ -114,71 +145,85 @@ def govern(pool: address, model_id: bytes32):
 
 
 @external
-def set_max_age(seconds: uint256):
+def set_min_interval(seconds: uint256):
     assert msg.sender == self.owner, "Unauthorized"
-    self.max_age = seconds
+    assert seconds > 0, "BadInterval"
+    self.min_interval = seconds
 
 
 # ---------- proposals ----------
 
+@view
 @external
-def propose(pool: address, model_id: bytes32, at: uint256, epoch: uint256, action: int256, fee: uint256,
+def expected_at(pool: address) -> uint256:
+    """
+    @notice The moment whose features a proposal for `pool` in this block must prove: the later of the pool's
+            last swap and the start of the current update interval.
+    """
+    return self._at(pool)
+
+
+@external
+def propose(pool: address, model_id: bytes32, at: uint256, epoch: uint256, actions: DynArray[int256, MAX_OUTPUTS],
             proof: Bytes[MAX_PROOF_BYTES]):
     """
-    @notice Sets `pool`'s fee to `fee` if `proof` shows that model `model_id`, on the pool's features at
-            time `at` of `epoch`, output `action`, and `fee` is that action on the model's fee grid.
+    @notice Sets `pool`'s fee rule to what `actions` set if `proof` shows that model `model_id`, on the pool's
+            features at `at` of `epoch`, output `actions`.
     """
     assert self.pool_model[pool] != empty(bytes32), "NotGoverned"
     m: Model = self._check_model(model_id)
     assert self.pool_model[pool] == model_id, "WrongModel"
-    assert epoch == staticcall Pool(pool).epoch(), "StaleFeatures"
-    assert self.updated_epoch[pool] != epoch + 1, "AlreadyUpdated"
-    assert at <= block.timestamp and block.timestamp - at <= self.max_age, "StaleTimestamp"
+    assert self.last_update[pool] == 0 or block.timestamp >= self.last_update[pool] + self.min_interval, "TooSoon"
+    assert epoch == staticcall Pool(pool).epoch() and at == self._at(pool), "StaleFeatures"
+    assert len(actions) == len(m.outputs), "WrongActions"
     one: int256 = convert(1 << m.out_scale, int256)
-    assert -one <= action and action <= one, "ActionOutOfRange"
-    assert fee == self._fee_of(action, m), "FeeMismatch"
-    assert staticcall Pool(pool).fee_min() <= fee and fee <= staticcall Pool(pool).fee_max(), "FeeOutOfBounds"
-    old: uint256 = staticcall Pool(pool).fee()
-    assert max(old, fee) - min(old, fee) <= staticcall Pool(pool).fee_max_step(), "FeeStepTooLarge"
+    for a: int256 in actions:
+        assert -one <= a and a <= one, "ActionOutOfRange"
+    old: uint256 = staticcall Pool(pool).rule()
+    new: uint256 = self._clamp(self._rule_of(actions, m), old, pool)
+    assert new != old, "NoChange"
 
     features: int256[NFEATURES] = empty(int256[NFEATURES])
     pool_epoch: uint256 = 0
     features, pool_epoch = staticcall Pool(pool).features_at(at)
-    instances: DynArray[uint256, NINSTANCES] = []
-    for i: uint256 in range(NFEATURES):
-        instances.append(self._felt(self._quantise(features[i], i, m.in_scale)))
-    instances.append(self._felt(action))
-    assert self._verified(m.verifier, proof, instances), "InvalidProof"
+    assert self._verified(m.verifier, proof, self._instances(features, actions, m.in_scale)), "InvalidProof"
 
-    self.updated_epoch[pool] = epoch + 1
-    extcall Pool(pool).set_fee(fee)
-    log FeeUpdated(pool=pool, model_id=model_id, epoch=epoch, old_fee=old, new_fee=fee, action=action)
-
-
-@view
-@external
-def fee_of(model_id: bytes32, action: int256) -> uint256:
-    """
-    @notice The fee (pips) a proven action of `model_id` maps to.
-    """
-    return self._fee_of(action, self.models[model_id])
+    self.last_update[pool] = block.timestamp
+    extcall Pool(pool).set_rule(new)
+    log FeeUpdated(
+        pool=pool, model_id=model_id, epoch=epoch, old_fee=old & BASE_MASK, new_fee=new & BASE_MASK, old_rule=old,
+        new_rule=new,
+    )
 
 
 @view
 @external
-def public_inputs(pool: address, model_id: bytes32, at: uint256, action: int256) -> DynArray[uint256, NINSTANCES]:
+def rule_of(model_id: bytes32, actions: DynArray[int256, MAX_OUTPUTS]) -> uint256:
+    """
+    @notice The rule (packed, before the pool's clamp) proven actions of `model_id` set.
+    """
+    return self._rule_of(actions, self.models[model_id])
+
+
+@view
+@external
+def clamped(pool: address, rule: uint256) -> uint256:
+    """
+    @notice `rule` as an update of `pool` would set it: fees within its bounds, the base within its max step.
+    """
+    return self._clamp(rule, staticcall Pool(pool).rule(), pool)
+
+
+@view
+@external
+def public_inputs(pool: address, model_id: bytes32, at: uint256, actions: DynArray[int256, MAX_OUTPUTS]) -> DynArray[uint256, NINSTANCES]:
     """
     @notice The field elements a proof for `pool` at time `at` must open to (what `propose` checks).
     """
-    m: Model = self.models[model_id]
     features: int256[NFEATURES] = empty(int256[NFEATURES])
     epoch: uint256 = 0
     features, epoch = staticcall Pool(pool).features_at(at)
-    out: DynArray[uint256, NINSTANCES] = []
-    for i: uint256 in range(NFEATURES):
-        out.append(self._felt(self._quantise(features[i], i, m.in_scale)))
-    out.append(self._felt(action))
-    return out
+    return self._instances(features, actions, self.models[model_id].in_scale)
 
 
 # ---------- internals ----------
@@ -190,6 +235,23 @@ def _check_model(model_id: bytes32) -> Model:
     assert m.verifier != empty(address), "UnknownModel"
     assert not m.retired, "ModelRetired"
     return m
+
+
+@view
+@internal
+def _at(pool: address) -> uint256:
+    return max(staticcall Pool(pool).last_ts(), block.timestamp - block.timestamp % self.min_interval)
+
+
+@pure
+@internal
+def _instances(features: int256[NFEATURES], actions: DynArray[int256, MAX_OUTPUTS], scale: uint256) -> DynArray[uint256, NINSTANCES]:
+    out: DynArray[uint256, NINSTANCES] = []
+    for i: uint256 in range(NFEATURES):
+        out.append(self._felt(self._quantise(features[i], i, scale)))
+    for a: int256 in actions:
+        out.append(self._felt(a))
+    return out
 
 
 @pure
@@ -214,21 +276,57 @@ def _felt(x: int256) -> uint256:
 
 @pure
 @internal
-def _fee_of(action: int256, m: Model) -> uint256:
-    """fee_lo * (fee_hi / fee_lo) ** (t / 2**(fee_bits + 1)) pips, t the action on the fee grid in
-    [0, 2**(fee_bits + 1)], from the binary digits of t and repeated square roots of the ratio (WAD)."""
-    coarse: uint256 = m.out_scale - m.fee_bits
-    u: uint256 = convert(action + convert(1 << m.out_scale, int256), uint256)
+def _value(action: int256, o: Output, out_scale: uint256, bits: uint256) -> uint256:
+    """The parameter a proven action sets: its grid point t in [0, 2**(bits + 1)] mapped onto [lo, hi]."""
+    coarse: uint256 = out_scale - bits
+    u: uint256 = convert(action + convert(1 << out_scale, int256), uint256)
     t: uint256 = (u + ((1 << coarse) >> 1)) >> coarse
-    root: uint256 = m.fee_hi * WAD // m.fee_lo
+    top: uint256 = 1 << (bits + 1)
+    if not o.is_log:
+        return o.lo + ((o.hi - o.lo) * t + top // 2) // top
+    root: uint256 = o.hi * WAD // o.lo
     acc: uint256 = WAD
-    for k: uint256 in range(MAX_FEE_BITS + 2):
-        if k > m.fee_bits + 1:
+    for k: uint256 in range(MAX_GRID_BITS + 2):
+        if k > bits + 1:
             break
-        if (t >> (m.fee_bits + 1 - k)) & 1 == 1:
+        if (t >> (bits + 1 - k)) & 1 == 1:
             acc = acc * root // WAD
         root = isqrt(root * WAD)
-    return (m.fee_lo * acc + WAD // 2) // WAD
+    return (o.lo * acc + WAD // 2) // WAD
+
+
+@pure
+@internal
+def _rule_of(actions: DynArray[int256, MAX_OUTPUTS], m: Model) -> uint256:
+    rule: uint256 = m.template
+    for i: uint256 in range(MAX_OUTPUTS):
+        if i >= len(m.outputs):
+            break
+        o: Output = m.outputs[i]
+        offset: uint256 = FIELD_OFFSET[o.field]
+        mask: uint256 = ((1 << FIELD_BITS[o.field]) - 1) << offset
+        rule = (rule & ~mask) | (self._value(actions[i], o, m.out_scale, m.grid_bits) << offset)
+    return rule
+
+
+@view
+@internal
+def _clamp(rule: uint256, old: uint256, pool: address) -> uint256:
+    """envs/_ammcore.c pool_clamp_rule: the base within the pool's bounds and its max step of the current base,
+    the skew cap, volatility jump and surge fee at most the pool's highest fee."""
+    fee_min: uint256 = staticcall Pool(pool).fee_min()
+    fee_max: uint256 = staticcall Pool(pool).fee_max()
+    step: uint256 = staticcall Pool(pool).fee_max_step()
+    current: uint256 = old & BASE_MASK
+    lo: uint256 = max(fee_min, current - min(current, step))
+    hi: uint256 = min(fee_max, current + step)
+    out: uint256 = (rule & ~BASE_MASK) | max(lo, min(hi, rule & BASE_MASK))
+    for f: uint256 in [2, 6, 8]:  # skew_cap, vol_jump, surge_fee
+        offset: uint256 = FIELD_OFFSET[f]
+        value: uint256 = (out >> offset) & (2**20 - 1)
+        if value > fee_max:
+            out = (out & ~((2**20 - 1) << offset)) | (fee_max << offset)
+    return out
 
 
 @internal

@@ -15,6 +15,7 @@ from agents.chain.deployments import deploy_pool, deploy_test_tokens
 from agents.chain.local_node import start_anvil
 from agents.zk.registry import deploy_controller
 from envs.amm import PoolParams
+from envs.fee_rule import FeeRule
 
 FAR = 2**63
 
@@ -87,25 +88,29 @@ def test_register_then_the_agent_proves_and_changes_the_fee(setup, tmp_path):
     assert res.returncode == 0, res.stderr
     assert "proof" in res.stdout and "gas" in res.stdout and "tx 0x" in res.stdout, res.stdout
     with connect(rpc=url) as (ape, project):
-        fee = project.DynamicFeePool.at(pool).fee()
-        assert fee != 3000
+        contract = project.DynamicFeePool.at(pool)
+        fee, rule = contract.fee(), FeeRule.unpack(contract.rule())
+        assert fee != 3000 and rule.skew_gain > 0  # the proof set both parameters the model outputs
         assert f"-> {fee / 100:g} bps" in res.stdout
-
-    # the same epoch again: the agent sees the update is done and sends nothing
-    res = lamm("agent", "fee", "--rpc", url, "--model", str(model), "--pool", pool, "--once")
-    assert res.returncode == 0 and "not sent" in res.stdout, res.stdout
-
-
-def test_the_agent_sends_nothing_when_the_controller_would_refuse(setup):
-    url, model, _, _, (_, tight) = setup
-    with connect(rpc=url) as (ape, _):
         nonce = ape.accounts.test_accounts[0].nonce
-    res = lamm("agent", "fee", "--rpc", url, "--model", str(model), "--pool", tight, "--once")
-    assert res.returncode == 0, res.stderr
-    assert "not sent" in res.stdout and "max step" in res.stdout, res.stdout
+
+    # again, on the same features: the agent sees the controller would refuse (no change) and sends nothing
+    res = lamm("agent", "fee", "--rpc", url, "--model", str(model), "--pool", pool, "--once")
+    assert res.returncode == 0 and "not sent" in res.stdout and "the pool's rule already" in res.stdout, res.stdout
     with connect(rpc=url) as (ape, project):
         assert ape.accounts.test_accounts[0].nonce == nonce
-        assert project.DynamicFeePool.at(tight).fee() == 3000
+        assert project.DynamicFeePool.at(pool).rule() == rule.pack()
+
+
+def test_the_agent_proposes_what_the_controller_clamps_to(setup):
+    """A pool whose max step is 0.5 bps: the proven base is further away, the controller clamps it, and the
+    agent's log says the clamped rule it set."""
+    url, model, _, _, (_, tight) = setup
+    res = lamm("agent", "fee", "--rpc", url, "--model", str(model), "--pool", tight, "--once")
+    assert res.returncode == 0, res.stderr
+    with connect(rpc=url) as (ape, project):
+        fee = project.DynamicFeePool.at(tight).fee()
+    assert fee == 3050 and "fee 30 -> 30.5 bps" in res.stdout, res.stdout
 
 
 @pytest.mark.parametrize(

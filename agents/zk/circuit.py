@@ -1,9 +1,10 @@
 """A fee policy's proving artifacts (models/NAME/zk/): ONNX action graph -> EZKL settings -> compiled circuit
 -> SRS -> keys -> Solidity verifier, and the model id that names them on-chain.
 
-Inputs (the seven observations) and the output (the action in [-1, 1]) are public, the weights are fixed
-into the circuit. Observations are fixed point at 2**-10, weights (and so the action) at 2**-13. The
-proving key is rebuilt from the SRS when missing (setup is deterministic given the SRS) and never committed.
+Inputs (the eight observations) and the outputs (one action in [-1, 1] per output of the rule map) are
+public, the weights are fixed into the circuit. Observations are fixed point at 2**-10, weights (and so the
+actions) at 2**-13. The proving key is rebuilt from the SRS when missing (setup is deterministic given the
+SRS) and never committed.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from agents.zk.ezkl_calls import call, ezkl
-from agents.zk.fee_grid import FeeGrid
+from agents.zk.rule_grid import RuleGrid
 from agents.zk.verifier_contract import compile_verifier
 from envs.amm import NFEATURES
 from envs.features import OBS_CLIP
+from envs.rule_map import RuleMap
 
 ZK_FOLDER = "zk"
 DEFAULT_SCALE = 10  # observations at 2**-10
 DEFAULT_PARAM_SCALE = 13  # weights at 2**-13: the proven action within ~1e-3 of the float policy anywhere in the box
-DEFAULT_FEE_BITS = 8  # fee grid: 512 steps over [-1, 1], 0.9% apart for 1..100 bps
+DEFAULT_GRID_BITS = 8  # 512 grid steps over [-1, 1]: 0.9% apart for a fee over 1..100 bps
 DEVELOPMENT_SRS = "development: generated on this machine by `gen_srs`; whoever ran it could forge proofs"
 
 
@@ -42,17 +44,16 @@ class ZkModel:
     model_id: str  # 0x-hex keccak256 of the ONNX graph, the settings and the verification key
     in_scale: int
     out_scale: int
-    fee_bits: int
-    fee_lo: int
-    fee_hi: int
+    grid_bits: int
+    rule_map: dict  # envs.rule_map.RuleMap.as_dict()
     logrows: int
     srs: str  # where the SRS came from
 
     MANIFEST = "model.json"
 
     @property
-    def grid(self) -> FeeGrid:
-        return FeeGrid(self.out_scale, self.fee_bits, self.fee_lo, self.fee_hi)
+    def grid(self) -> RuleGrid:
+        return RuleGrid(self.out_scale, self.grid_bits, RuleMap.from_dict(self.rule_map))
 
     def path(self, name: str) -> Path:
         return self.folder / name
@@ -178,11 +179,10 @@ def _verifier(folder: Path) -> None:
 def build_circuit(
     graph: Path,
     folder: Path,
-    fee_lo: int,
-    fee_hi: int,
+    rule_map: RuleMap,
     scale: int = DEFAULT_SCALE,
     param_scale: int = DEFAULT_PARAM_SCALE,
-    fee_bits: int = DEFAULT_FEE_BITS,
+    grid_bits: int = DEFAULT_GRID_BITS,
     srs: Path | None = None,
     log=print,
 ) -> ZkModel:
@@ -208,14 +208,13 @@ def build_circuit(
         model_id=model_id(folder),
         in_scale=settings["model_input_scales"][0],
         out_scale=settings["model_output_scales"][0],
-        fee_bits=fee_bits,
-        fee_lo=fee_lo,
-        fee_hi=fee_hi,
+        grid_bits=grid_bits,
+        rule_map=rule_map.as_dict(),
         logrows=logrows,
         srs=origin,
     )
-    if zk.fee_bits > zk.out_scale:
-        raise ZkBuildError(f"fee_bits {fee_bits} is finer than the circuit's output scale {zk.out_scale}")
+    if zk.grid_bits > zk.out_scale:
+        raise ZkBuildError(f"grid_bits {grid_bits} is finer than the circuit's output scale {zk.out_scale}")
     zk.save()
     return zk
 

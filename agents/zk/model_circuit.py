@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agents.zk.circuit import ZK_FOLDER, ZkBuildError, ZkModel, build_circuit
 from envs.amm import NFEATURES
-from envs.simulation import bps_to_pips
+from envs.rule_map import RuleMap
 
 
 def zk_folder(model_dir: Path) -> Path:
@@ -27,13 +27,12 @@ def zk_for_model(model_dir: Path, srs: Path | None = None, log=print) -> ZkModel
         if not path.is_file():
             raise ZkBuildError(f"--model {model_dir}: {path.name} not found (train one with `lamm train fee`)")
     card = json.loads(card_path.read_text())
-    sim = card["config"]["sim"]
-    fee_lo, fee_hi = bps_to_pips(sim["fee_min_bps"]), bps_to_pips(sim["fee_max_bps"])
-    from agents.training.export import ActionGraph, DeterministicFeePolicy, export_action_onnx
+    rule_map = RuleMap.from_dict(card["policy"]["rule_map"])
+    from agents.training.export import DeterministicPolicy, export_onnx
     from agents.training.fee import load_model
 
-    policy = DeterministicFeePolicy(load_model(zip_path, card["algo"]), fee_lo, fee_hi)
+    policy = DeterministicPolicy(load_model(zip_path, card["algo"]))
     folder.mkdir(parents=True, exist_ok=True)
-    graph = export_action_onnx(ActionGraph(policy), NFEATURES, folder / "action.onnx")
+    graph = export_onnx(policy, NFEATURES, folder / "action.onnx", batch=1)
     log(f"building the circuit of {model_dir} (EZKL settings, calibration, keys, verifier)")
-    return build_circuit(graph, folder, fee_lo, fee_hi, srs=srs, log=log)
+    return build_circuit(graph, folder, rule_map, srs=srs, log=log)

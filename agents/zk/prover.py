@@ -11,6 +11,7 @@ from pathlib import Path
 from agents.zk.circuit import ZkModel, ensure_proving_key
 from agents.zk.ezkl_calls import call
 from envs.features import quantised_observation
+from envs.fee_rule import FeeRule
 
 FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 
@@ -22,10 +23,10 @@ class ProofError(RuntimeError):
 @dataclass(frozen=True)
 class FeeProof:
     observation: list[int]  # quantised at 2**in_scale, as the controller derives it
-    action: int  # proven action at 2**out_scale
-    fee: int  # pips on the model's fee grid
+    actions: list[int]  # proven actions at 2**out_scale, one per output of the rule map
+    rule: FeeRule  # what the actions set on the model's grid (before the pool's clamp)
     proof: bytes
-    instances: list[int]  # field elements: observations then action
+    instances: list[int]  # field elements: observations then actions
     proof_json: str  # EZKL's proof file, for local verification
     seconds: float  # witness + proof
 
@@ -65,15 +66,15 @@ def _witness(zk: ZkModel, observation: list[int], folder: Path) -> dict:
     return witness
 
 
-def proven_action(zk: ZkModel, features: list[int]) -> int:
-    """The action a proof on `features` will open to (the circuit's output, without proving)."""
+def proven_actions(zk: ZkModel, features: list[int]) -> list[int]:
+    """The actions a proof on `features` will open to (the circuit's outputs, without proving)."""
     with tempfile.TemporaryDirectory(prefix="lamm-witness-") as tmp:
         witness = _witness(zk, quantised_observation(features, zk.in_scale), Path(tmp))
-    return from_field(_felt(witness["outputs"][0][0]))
+    return [from_field(_felt(x)) for x in witness["outputs"][0]]
 
 
 def prove_fee(zk: ZkModel, features: list[int]) -> FeeProof:
-    """Proves the policy's action on `features` (the pool's WAD integers) and maps it to the fee grid."""
+    """Proves the policy's actions on `features` (the pool's WAD integers) and maps them to the rule grid."""
     pk = ensure_proving_key(zk)
     observation = quantised_observation(features, zk.in_scale)
     started = time.perf_counter()
@@ -95,13 +96,14 @@ def prove_fee(zk: ZkModel, features: list[int]) -> FeeProof:
     seconds = time.perf_counter() - started
     doc = json.loads(proof_json)
     instances = [_felt(x) for x in doc["instances"][0]]
-    inputs, action = [from_field(x) for x in instances[:-1]], from_field(instances[-1])
+    n = len(observation)
+    inputs, actions = [from_field(x) for x in instances[:n]], [from_field(x) for x in instances[n:]]
     if inputs != observation:
         raise ProofError(f"the circuit quantised the observation differently: {inputs} != {observation}")
     return FeeProof(
         observation=observation,
-        action=action,
-        fee=zk.grid.fee(action),
+        actions=actions,
+        rule=zk.grid.rule(actions),
         proof=bytes.fromhex(doc["hex_proof"].removeprefix("0x")),
         instances=instances,
         proof_json=proof_json,

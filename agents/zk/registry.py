@@ -8,7 +8,7 @@ from pathlib import Path
 
 from agents.zk.circuit import ZkModel
 
-DEFAULT_MAX_AGE = 300  # seconds a proof's features may lie behind the block that checks it
+DEFAULT_MIN_INTERVAL = 600  # seconds between two updates of one pool
 
 
 def verifier_container(zk: ZkModel):
@@ -17,8 +17,8 @@ def verifier_container(zk: ZkModel):
     return npm_contract(zk.path("verifier.json"), "Halo2Verifier")
 
 
-def deploy_controller(project, account, max_age: int = DEFAULT_MAX_AGE):
-    return project.FeeController.deploy(max_age, sender=account)
+def deploy_controller(project, account, min_interval: int = DEFAULT_MIN_INTERVAL):
+    return project.FeeController.deploy(min_interval, sender=account)
 
 
 @dataclass
@@ -60,8 +60,9 @@ def register_model(
         deployed = verifier_container(zk).deploy(sender=account)
         verifier = deployed.address
         txs["deploy_verifier"] = deployed.creation_metadata.txn_hash
+        template, outputs = zk.grid.registration()
         txs["register_model"] = contract.register_model(
-            zk.model_id, verifier, zk.in_scale, zk.out_scale, zk.fee_bits, zk.fee_lo, zk.fee_hi, sender=account
+            zk.model_id, verifier, zk.in_scale, zk.out_scale, zk.grid_bits, template, outputs, sender=account
         ).txn_hash
     for pool in pools:
         if project.DynamicFeePool.at(pool).controller() != contract.address:

@@ -26,7 +26,7 @@ from envs.data.swaps import save_swaps
 V3_SWAP = "0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67"
 V2_SWAP = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
 V2_SYNC = "0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"
-LAMM_SWAP = "0x673ff070bec3aea00f2fa45c0f7ed58c227af4a03a626e01fe29b34d3b9ecfdb"  # DynamicFeePool.Swap
+LAMM_SWAP = "0x8b1a96c4fc958135d55d707d94240123a052f9307c9202277c1a0bd26c9a0703"  # DynamicFeePool.Swap
 MANIFEST = "fetched.json"
 TOO_MANY = ("too many", "more than", "limit exceeded", "response size", "query returned", "range too large")
 Q96 = 2**96
@@ -88,7 +88,7 @@ def decode_logs(logs: list[dict]) -> list[dict]:
                 in0, in1, out0, out1 = words
                 r0, r1 = last_sync.get(log["transactionHash"], (0, 0))
             else:
-                zero_for_one, amount_in, amount_out, _, r0, r1 = words
+                zero_for_one, amount_in, amount_out, _, r0, r1, _ = words  # the last is the fee paid, pips
                 in0, in1 = (amount_in, 0) if zero_for_one else (0, amount_in)
                 out0, out1 = (0, amount_out) if zero_for_one else (amount_out, 0)
             sqrt_price = math.isqrt((r1 << 192) // r0) if r0 else 0

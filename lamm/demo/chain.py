@@ -37,6 +37,7 @@ def run_chain_stage(out: Console, swaps: int = 40, seed: int = 0) -> None:
     from envs.amm import Pool, PoolParams
     from envs.data import load_swaps
     from envs.data.fetch import fetch_swaps
+    from envs.features import FEATURE_NAMES
     from envs.market import build_market
     from envs.synthetic import SyntheticMarketConfig, generate_swaps
 
@@ -70,8 +71,7 @@ def run_chain_stage(out: Console, swaps: int = 40, seed: int = 0) -> None:
             back = [(int(r["amount0"]), int(r["amount1"])) for r in rows]
             out.print(f"lamm data fetch read back {report.swaps} swaps: identical to what was sent: {back == sent}")
             features, epoch = pool.features()
-            names = ("fee", "sigma_fast", "sigma_slow", "flow", "volume", "idle_hours", "price_vs_twap")
-            shown = ", ".join(f"{n} {f / 1e18:.4g}" for n, f in zip(names, features, strict=True))
+            shown = ", ".join(f"{n} {f / 1e18:.4g}" for n, f in zip(FEATURE_NAMES, features, strict=True))
             out.print(f"features() after the replay (epoch {epoch}): {shown}")
     finally:
         node.stop()

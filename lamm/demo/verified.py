@@ -1,5 +1,6 @@
 """The demo's verified stage: the shipped policy registered at a FeeController on a local anvil, synthetic swaps
-moving the pool's features, and the fee agent changing the fee with a zero-knowledge proof."""
+moving the pool's features, and the fee agent changing the pool's fee rule with a zero-knowledge proof; then
+swaps in both directions pay the rule's fee for their side."""
 
 from __future__ import annotations
 
@@ -46,10 +47,17 @@ def run_verified_stage(out: Console, model_dir: Path, swaps: int = 30, seed: int
             log = lambda line: out.print(line, soft_wrap=True, markup=False, highlight=False)  # noqa: E731
             step = FeeAgent(ape, project, owner, zk, record.pool, log=log).step()
             if step.sent:
+                onnx = step.onnx_rule or {}
                 out.print(
-                    f"verified fee update: {step.old_fee_bps:g} -> {step.proven_fee_bps:g} bps (ONNX policy "
-                    f"{step.onnx_fee_bps:.3f} bps); proof {step.proof_seconds:.2f} s, propose gas {step.gas_used:,}, "
-                    f"features to mined update {step.seconds:.2f} s; the pool's fee is now {pool.fee() / 100:g} bps"
+                    f"verified rule update: base fee {step.old_fee_bps:g} -> {step.proven_fee_bps:g} bps, skew gain "
+                    f"{step.proven_rule['skew_gain'] / 1000:g} (ONNX policy: base {onnx.get('base', 0) / 100:g} bps, "
+                    f"gain {onnx.get('skew_gain', 0) / 1000:g}); proof {step.proof_seconds:.2f} s, propose gas "
+                    f"{step.gas_used:,}, features to mined update {step.seconds:.2f} s"
+                )
+                buy, sell = pool.fee_for(False), pool.fee_for(True)
+                out.print(
+                    f"the pool now charges {buy / 100:g} bps to buy token0 and {sell / 100:g} bps to sell it "
+                    "(the skew follows its last moves)"
                 )
     finally:
         node.stop()
