@@ -1,4 +1,4 @@
-"""Cost of a verified fee update, for the shipped policy and for one 10x larger.
+"""Cost of a verified fee-rule update, for the shipped policy and for one 10x larger.
 
     .venv/bin/python benchmarks/zk_fee_update.py [--proofs 5]
 
@@ -29,14 +29,19 @@ FAR = 2**63
 SHIPPED = ROOT / "models" / "fee-arbitrum"
 
 
-def larger_policy(folder: Path):
-    """A ReLU policy of the shipped shape with 10x the parameters (7 -> 110 -> 110 -> 1, 13,211 weights)."""
-    from agents.training.export import export_action_onnx, parameter_count
+def larger_policy(folder: Path, rule_map):
+    """A ReLU policy of the shipped shape with 10x the parameters (8 -> 110 -> 110 -> 2, 13,442 weights)."""
+    from agents.training.export import export_onnx, parameter_count
     from agents.zk.circuit import build_circuit
+    from envs.amm import NFEATURES
 
     torch.manual_seed(0)
     net = torch.nn.Sequential(
-        torch.nn.Linear(7, 110), torch.nn.ReLU(), torch.nn.Linear(110, 110), torch.nn.ReLU(), torch.nn.Linear(110, 1)
+        torch.nn.Linear(NFEATURES, 110),
+        torch.nn.ReLU(),
+        torch.nn.Linear(110, 110),
+        torch.nn.ReLU(),
+        torch.nn.Linear(110, rule_map.size),
     )
 
     class Clipped(torch.nn.Module):
@@ -47,8 +52,8 @@ def larger_policy(folder: Path):
         def forward(self, x):
             return torch.clamp(self.net(x), -1.0, 1.0)
 
-    graph = export_action_onnx(Clipped(), 7, folder / "graph.onnx")
-    return build_circuit(graph, folder / "zk", 100, 10_000, log=lambda _: None), parameter_count(net)
+    graph = export_onnx(Clipped(), NFEATURES, folder / "graph.onnx", batch=1)
+    return build_circuit(graph, folder / "zk", rule_map, log=lambda _: None), parameter_count(net)
 
 
 def calldata_gas(data: bytes) -> int:
@@ -136,10 +141,14 @@ def main() -> None:
     args = parser.parse_args()
     from agents.zk.model_circuit import zk_for_model
 
-    results = [measure("shipped models/fee-arbitrum (1,345 parameters)", zk_for_model(SHIPPED), args.proofs)]
+    shipped = zk_for_model(SHIPPED)
+    card = json.loads((SHIPPED / "card.json").read_text())
+    results = [
+        measure(f"shipped models/fee-arbitrum ({card['policy']['parameters']:,} parameters)", shipped, args.proofs)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        zk, params = larger_policy(Path(tmp))
-        results.append(measure(f"10x policy 7-110-110-1 ({params:,} parameters)", zk, args.proofs))
+        zk, params = larger_policy(Path(tmp), shipped.grid.rule_map)
+        results.append(measure(f"10x policy 8-110-110-2 ({params:,} parameters)", zk, args.proofs))
     for r in results:
         print(f"\n{r['label']}")
         print(

@@ -393,18 +393,20 @@ def gbm_swaps(
     return swap_table(start_block + off, ts, np.zeros(n, np.int32), who, who, a0, a1, sp, liquidity, tick)
 
 
-def feature_samples(n: int, seed: int = 0, fee_pips: int = 3000) -> list[list[int]]:
+def feature_samples(n: int, seed: int = 0, rule=3000) -> list[list[int]]:
     """`n` integer feature vectors of the simulated pool (arbitrage and flow included) along a synthetic day,
-    evenly spaced in steps: realistic inputs for the policy's circuit."""
+    evenly spaced in steps, the pool running `rule` (envs.fee_rule.FeeRule, or a static fee in pips): realistic
+    inputs for the policy's circuit."""
     from envs.market import build_market
     from envs.simulation import FeeSimConfig, start_replay
 
     market = build_market(generate_swaps(SyntheticMarketConfig(days=1, seed=seed)))
     replay = start_replay(market, FeeSimConfig())
     picks = set(np.linspace(0, market.n_steps - 1, n).astype(int).tolist())
+    rules = np.array([[rule] + [0] * 10], dtype=np.int64) if isinstance(rule, int) else rule.as_array()[None]
     out = []
     for k in range(market.n_steps):
-        replay.run(market.step_end[k : k + 1], np.array([fee_pips], dtype=np.int64))
+        replay.run(market.step_end[k : k + 1], rules)
         if k in picks:
             out.append(replay.pool.features(int(market.step_time[k])))
     return out

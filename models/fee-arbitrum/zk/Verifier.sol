@@ -212,8 +212,8 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0740, 0x0520dc7824d6b4c035572a6d128455eec8ea70e64487dde009ecb1ae06e822a3) // vk_digest
-                mstore(0x0760, 0x0000000000000000000000000000000000000000000000000000000000000008) // num_instances
+                mstore(0x0740, 0x2e830d7d1b7a4b1b1370d26a72bfa45cf60c0c6c753e9c63c74d90b7937cbd7e) // vk_digest
+                mstore(0x0760, 0x000000000000000000000000000000000000000000000000000000000000000a) // num_instances
 
                 // Check valid length of proof
                 success := and(success, eq(0x0e20, proof.length))
@@ -312,8 +312,8 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0740, 0x0520dc7824d6b4c035572a6d128455eec8ea70e64487dde009ecb1ae06e822a3) // vk_digest
-                mstore(0x0760, 0x0000000000000000000000000000000000000000000000000000000000000008) // num_instances
+                mstore(0x0740, 0x2e830d7d1b7a4b1b1370d26a72bfa45cf60c0c6c753e9c63c74d90b7937cbd7e) // vk_digest
+                mstore(0x0760, 0x000000000000000000000000000000000000000000000000000000000000000a) // num_instances
                 mstore(0x0780, 0x000000000000000000000000000000000000000000000000000000000000000c) // k
                 mstore(0x07a0, 0x3061482dfa038d0fb5b4c0b226194047a2616509f531d4fa3acdb77496c10001) // n_inv
                 mstore(0x07c0, 0x2f6122bbf1d35fdaa9953f60087a423238aa810773efee2a251aa6161f2e6ee6) // omega
@@ -329,56 +329,56 @@ contract Halo2Verifier {
                 mstore(0x0900, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0920, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x0940, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x0960, 0x1e38866d4bca8334a3ece6c4fe05ec653a4b6216d4e9aee8d179c6f9a1ee4885) // neg_s_g2_x_1
-                mstore(0x0980, 0x2f2d04ed9c89e1d4d02d3393aa91a3604a958dc84bcbe7bf619b56d2b4a46523) // neg_s_g2_x_2
-                mstore(0x09a0, 0x29bf4acc0fa37bb74b9b0b558667ff2f1f0fc52c240664f49e8230ad242a10a9) // neg_s_g2_y_1
-                mstore(0x09c0, 0x1f666c04de954ef83433e0b7dfefbb29d2c7c4b04eba8bd66b350b4ba2faecb1) // neg_s_g2_y_2
-                mstore(0x09e0, 0x140fa6a1c2a60fd4ba21af104c4cb05bcaa9e2f4b7a2ac1392e0f779ed52ce51) // fixed_comms[0].x
-                mstore(0x0a00, 0x2ffcae93f31dafa7a010cae761ac49abd7ba8b17043afae0a9610680a2295776) // fixed_comms[0].y
-                mstore(0x0a20, 0x003b443736dee08c4b71fd5196183dc106a37b33c73ecec4f4294071858a53bc) // fixed_comms[1].x
-                mstore(0x0a40, 0x2b0ca1f875b1a3e677b53095911ac2b65e0a072a18ad8cb54688c2c0b156e677) // fixed_comms[1].y
-                mstore(0x0a60, 0x2579d3227c7df8005095def36cfd9a27f21839ad0df5a209c2aa48acffc4adc8) // fixed_comms[2].x
-                mstore(0x0a80, 0x07892c34b482fb675233728919d8bfe91acdb812446277c8077c7578c53902a5) // fixed_comms[2].y
-                mstore(0x0aa0, 0x2d1be26e0a939fdb20eefc9d3ef1e10c3ed32d2bf32ca2b6e25a3ed6ad5f6b9a) // fixed_comms[3].x
-                mstore(0x0ac0, 0x2ce8fe22c64e9f530bf48cd790e7d887f41032eb96722300a1de4d7421fd5eb5) // fixed_comms[3].y
-                mstore(0x0ae0, 0x2526280eb4f34d9eb40bc5f631fa8fe0179627296d6c45f8ac98afc6622e7378) // fixed_comms[4].x
-                mstore(0x0b00, 0x0452ce8304dc5b8e1c8dc3876961fe9aefc68b4460a5dc6e887223d766b08531) // fixed_comms[4].y
-                mstore(0x0b20, 0x06397804a1854ccfecc3f29e0db345b1cdcd29f5b92fded28008239ffff34be4) // fixed_comms[5].x
-                mstore(0x0b40, 0x1a9ad558f9bb8c5790c470d3022c0c149e75c9715c14afbc3229c2e1d7784ff6) // fixed_comms[5].y
-                mstore(0x0b60, 0x0f4e500895b89d29d369ae0b3014c2b260f6f915cad5fb2bf0195c7de274cd66) // fixed_comms[6].x
-                mstore(0x0b80, 0x23d7c61b4b33a81e01d42acde756ac1a5bc44f56d2d33d4dc03377b91305fcc3) // fixed_comms[6].y
-                mstore(0x0ba0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].x
-                mstore(0x0bc0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].y
-                mstore(0x0be0, 0x2806b6fc486afce651891e3e0ee60147711b9ee2505db57a9fb44d878b5d62e3) // fixed_comms[8].x
-                mstore(0x0c00, 0x08f77e2204e6b8755ec871829a878e6dd32e25ffe45d98ab06f430478e5ce2d0) // fixed_comms[8].y
-                mstore(0x0c20, 0x2d73425c977001b3061986547f8f1952254c3b2bde454ef83bdb0f7f6018a861) // fixed_comms[9].x
-                mstore(0x0c40, 0x04fe687fe9198e7b6686ac2fcfdeb06fc67562bf38a4b1abfbbde2eaceeffc4c) // fixed_comms[9].y
-                mstore(0x0c60, 0x2b195e0da302d9f236fc0b8bf69ceeced6c1b6f7b2848b02fb16ec8fc2a2db2c) // fixed_comms[10].x
-                mstore(0x0c80, 0x030ce65856b7a9311512aa4fde70f44546b720a01ba33ad6108fc27e07e9b963) // fixed_comms[10].y
-                mstore(0x0ca0, 0x1f062bca910f6758f2a700956bf464d8ace535d5e972cc37f3b7200c721f529a) // fixed_comms[11].x
-                mstore(0x0cc0, 0x19ab8eb8e7666c75cd96706c3c89cbd008be6fc7f24abe8eddb3b220231d9050) // fixed_comms[11].y
-                mstore(0x0ce0, 0x2eac77b4636e00099e8ccfd1e555053d3ed70769e6ee14b7cf6b84471363ec07) // fixed_comms[12].x
-                mstore(0x0d00, 0x0e87052b05e1286955d4e2450ea745d2eb3cb42324d952ffd64c40651e20a5b7) // fixed_comms[12].y
+                mstore(0x0960, 0x1371f84a5f236a7a8b833d2de965d5e97b244e806758136ade1f0ebf5f37e6d6) // neg_s_g2_x_1
+                mstore(0x0980, 0x03f7e90275bd947b75dd4461724840774c7eb51e6178200b581f8d891e4be9eb) // neg_s_g2_x_2
+                mstore(0x09a0, 0x1011035a29eaf46343c7483fb2e9ed458c73cef1570dd47faf3ac1c09ad88315) // neg_s_g2_y_1
+                mstore(0x09c0, 0x2c5a594dbd124374e11c2bd201dfe380f7554b74e1d20459aa0079e26e5557b5) // neg_s_g2_y_2
+                mstore(0x09e0, 0x186609e3c3213755ab7b1387201215b8aedb1436c652aa5c27bad1db6a07b7f0) // fixed_comms[0].x
+                mstore(0x0a00, 0x075ba369f3c9be0c13223993f16b29e93d4405382be53132f8df045f76207fd6) // fixed_comms[0].y
+                mstore(0x0a20, 0x27bbb562e6fbc2270e5dbf7ff14f0ef17952cd39fc7f87688f4ee66e0555167b) // fixed_comms[1].x
+                mstore(0x0a40, 0x08921c1d8a5d131a1a0ad1adcbfb7788f072536c830b46ed8a4b6f4ad7ec36e4) // fixed_comms[1].y
+                mstore(0x0a60, 0x1819d3106a5e2748e6e9e6e45ab36021ddfd6521a2e3194ab58619f7b3fd843f) // fixed_comms[2].x
+                mstore(0x0a80, 0x1949766a8820f3081c1d46c5a19a6c0e222e4676c861d3adbf0f1bcaff0b3bc5) // fixed_comms[2].y
+                mstore(0x0aa0, 0x22226c36a3b0715be17ff42acf3122d6b04e2ee6f3ca418e6c29d1a36f8f5fb1) // fixed_comms[3].x
+                mstore(0x0ac0, 0x171d07b427866c063e52773e559cc5231ca944075905f9ffea403e5321f27075) // fixed_comms[3].y
+                mstore(0x0ae0, 0x13e4553a85f1a8bb473b734a4b5bb2422b3b421d0b7a253db329db9f205ec77e) // fixed_comms[4].x
+                mstore(0x0b00, 0x06c355801406cc74f613e5f24d7e156bc213d342a77a96286c6275ba4f0218f5) // fixed_comms[4].y
+                mstore(0x0b20, 0x13e4553a85f1a8bb473b734a4b5bb2422b3b421d0b7a253db329db9f205ec77e) // fixed_comms[5].x
+                mstore(0x0b40, 0x06c355801406cc74f613e5f24d7e156bc213d342a77a96286c6275ba4f0218f5) // fixed_comms[5].y
+                mstore(0x0b60, 0x1f54a2f8c5b02b006e03baa5e0c31480337f15dd8661a5a65bcb03f23b7a6a97) // fixed_comms[6].x
+                mstore(0x0b80, 0x14939b9697024c806b587e93741e219d7d22d50b76b6bcd4f8d916044f9badc6) // fixed_comms[6].y
+                mstore(0x0ba0, 0x1f54a2f8c5b02b006e03baa5e0c31480337f15dd8661a5a65bcb03f23b7a6a97) // fixed_comms[7].x
+                mstore(0x0bc0, 0x14939b9697024c806b587e93741e219d7d22d50b76b6bcd4f8d916044f9badc6) // fixed_comms[7].y
+                mstore(0x0be0, 0x1ef176beb23fe17a394e1771ab00f15b2da96dc1c268743c97f159bc17556cd8) // fixed_comms[8].x
+                mstore(0x0c00, 0x278928055323cde303e99eef7226e02153f34bbf015ce47048de175408185475) // fixed_comms[8].y
+                mstore(0x0c20, 0x1ef176beb23fe17a394e1771ab00f15b2da96dc1c268743c97f159bc17556cd8) // fixed_comms[9].x
+                mstore(0x0c40, 0x278928055323cde303e99eef7226e02153f34bbf015ce47048de175408185475) // fixed_comms[9].y
+                mstore(0x0c60, 0x29a22b16ef01d014f9a833192f9dfe301bb414a83b48e4ce2587d27d147f8560) // fixed_comms[10].x
+                mstore(0x0c80, 0x0f12e6f660c26f471061bb0b31dbbcd737c3fb90aa90e7fb5bcd9a2682fa8569) // fixed_comms[10].y
+                mstore(0x0ca0, 0x29a22b16ef01d014f9a833192f9dfe301bb414a83b48e4ce2587d27d147f8560) // fixed_comms[11].x
+                mstore(0x0cc0, 0x0f12e6f660c26f471061bb0b31dbbcd737c3fb90aa90e7fb5bcd9a2682fa8569) // fixed_comms[11].y
+                mstore(0x0ce0, 0x0e5832ad87697c7ed5b67ca5fe9733803d619b8125e9d4ae38f6f65470c92d00) // fixed_comms[12].x
+                mstore(0x0d00, 0x1cce0ed7abd6dc953813ce86568f3271a490877c56a463ce40471616fde77cc5) // fixed_comms[12].y
                 mstore(0x0d20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[13].x
                 mstore(0x0d40, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[13].y
                 mstore(0x0d60, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[14].x
                 mstore(0x0d80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[14].y
-                mstore(0x0da0, 0x2d4fc5aab4c5e671528238b3f04b8733b7861a376689c2396020630ba4f2f483) // permutation_comms[0].x
-                mstore(0x0dc0, 0x1dd99478bc1bc63fb9427bc6641ea25503a41a6eb5527e45befd9a788dd1be95) // permutation_comms[0].y
-                mstore(0x0de0, 0x1594bdae8d205228a06f292495a58c088ef8faa47a5ec90c085f8021910ea65f) // permutation_comms[1].x
-                mstore(0x0e00, 0x187531000de72a2002b2b20e6a0cc9187ecf5428c06c3d777130d951a8243fb2) // permutation_comms[1].y
-                mstore(0x0e20, 0x234d235bc4d2accf13f2727d85426dea7146016e1a79719088d8bf33d27d6430) // permutation_comms[2].x
-                mstore(0x0e40, 0x0a431215844314b80e4cfb83c0ca3d95a58642a5f979a0b83395afe849108dae) // permutation_comms[2].y
-                mstore(0x0e60, 0x18e9643b68b4181f291fa0e1d7109cd096920d8414db627aa917756d53f3792f) // permutation_comms[3].x
-                mstore(0x0e80, 0x20e010badc1354b4fd4a6392562df894c8622a08924c7401dee7b714ea7d2e50) // permutation_comms[3].y
-                mstore(0x0ea0, 0x0c6af65ce5e57cdba85c54d87397dc4bd7f5a36ccd667762c4597e2c34158451) // permutation_comms[4].x
-                mstore(0x0ec0, 0x07a9d8133d3b9e1443d21b4ea925f9190b1e87688f140069b93efe560aeb0f7b) // permutation_comms[4].y
-                mstore(0x0ee0, 0x07f45293e9ef725554e436c89e2f12c657b797edd1576728d4a96484ccd44b0b) // permutation_comms[5].x
-                mstore(0x0f00, 0x1cd1ae8b8bac22882c4b27091d969f7c3a00f658ce29e66ef4920f5a7aa8f0d9) // permutation_comms[5].y
-                mstore(0x0f20, 0x0865149f89ba1f8a887ab0db50a0b83107da36aadac7cdf396fdfc39222879b0) // permutation_comms[6].x
-                mstore(0x0f40, 0x29a554e4df48839d7427ce7e909ae7dc07ee3429fb769a3b42053ba2eacb3a4c) // permutation_comms[6].y
-                mstore(0x0f60, 0x1c63f6abda815a2e51955961b905e88d00f973b86e8570f19800e985cc468a47) // permutation_comms[7].x
-                mstore(0x0f80, 0x2a8a179ada41262ca4af67750adefbd4879b6b4a8a85cf8f0a7fdca6d869bf04) // permutation_comms[7].y
+                mstore(0x0da0, 0x27198402d8b974b18be3914370baed82581cefede411ef5527049ea03c2b23f4) // permutation_comms[0].x
+                mstore(0x0dc0, 0x1a08160bffe361bf366d4e7006030980b266d207f7088472cf7aacb0656d6046) // permutation_comms[0].y
+                mstore(0x0de0, 0x020e6d13d785940c927d3a7e4ee9381c65a4ea40133f8dad5fed1997ef34ccf9) // permutation_comms[1].x
+                mstore(0x0e00, 0x10a3099eab75afc7d012478b3774021258857fa62d646961eb3bfab7c9bbb555) // permutation_comms[1].y
+                mstore(0x0e20, 0x2068c2e3050466b00e5ecaa8bb49984848f904feb5035b54192b10f792f7ddc3) // permutation_comms[2].x
+                mstore(0x0e40, 0x20cd3281bc72b8f3203d6f3e5494d162bf4ad69f9f448a9bd427d35785dcbd84) // permutation_comms[2].y
+                mstore(0x0e60, 0x01371cbb51742f25d17448da97e45d8ed9ba5933df181fdd3c8aafa6469322fe) // permutation_comms[3].x
+                mstore(0x0e80, 0x018ec4f5a63dd3e87f0a3819f092b783af72e749e8c67768a9e04d0046eea53a) // permutation_comms[3].y
+                mstore(0x0ea0, 0x12a5066c85570cd94957db0938d5247950c3e3d50e4229fa857ce3a19c1a2eac) // permutation_comms[4].x
+                mstore(0x0ec0, 0x07c56555e70fba3d3cb3a07e21e9fbbcea54220c7c405abe0e00c6f8cb642dae) // permutation_comms[4].y
+                mstore(0x0ee0, 0x0c118b8b17c68a3f7c94a3f29e57ff15599b0698805c2b98e2a4e433add2a96d) // permutation_comms[5].x
+                mstore(0x0f00, 0x1e1fb4ba9b34cec9296b662538b75e48fdcb9894acbe47f198f7761f1b446a6f) // permutation_comms[5].y
+                mstore(0x0f20, 0x2ff838df34fe689a302dc0228f3270e2c83c347edf7213fb58cc505407890a24) // permutation_comms[6].x
+                mstore(0x0f40, 0x12f30adee798bb34e81e771ae436386a4a641dfb20f1bf8a0a2ce998490d3f7e) // permutation_comms[6].y
+                mstore(0x0f60, 0x0c4738c3075f736cd544d6d9eccbb33ebad3ad13fbc9a41705e95e0421b013b0) // permutation_comms[7].x
+                mstore(0x0f80, 0x20643d9ec980112e77a71b0dba28c7297ffb408c6b919ce58ccb3ece99870119) // permutation_comms[7].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
@@ -873,7 +873,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_0, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var5 := 0x0
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -918,7 +918,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var5 := 0x0
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -1053,7 +1053,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_0, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -1098,7 +1098,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
