@@ -1,23 +1,19 @@
-"""How much can any fee policy gain over the best static fee on the shared Arbitrum swaps?
+"""How much could a policy that adapts the fee rule's parameters gain over the best fixed rule?
 
     .venv/bin/python benchmarks/fee_headroom.py [--model models/fee-arbitrum]
 
-Training days 2025-05-04..07-05, validation days 2025-07-06..07-30 (the quality bar's periods), 60 s steps,
-the default economics. Prints, in bps of TVL per day:
-- the best static fee on each period (the validation one chosen with hindsight);
-- hindsight oracles: the best static fee chosen afresh for every day / hour / 15 minutes of the period itself
-  (path-free: each window's PnL is read from the static runs, ignoring that switching changes the state), an
-  upper bound no causal policy reaches;
-- a causal rule: the fee for each quintile of the pool's fast volatility, chosen on the training days, on the
-  validation days, estimated path-free and simulated for real (the gap is what switching fees costs: a cut
-  lets arbitrageurs close the displacement the higher fee kept);
-- the cost of switching alone: alternating 16 and 20 bps every step against 18 held;
-- the model's policy, if given.
+On the validation days 2025-07-06..07-30 (60 s steps, the default routed flow), for the parameters the model's
+rule map sets (the shipped one: the base fee and the skew gain, on its 7 x 7 search grid): every grid setting
+is held over the whole period, and the hindsight oracles choose, afresh for every day / hour / 15 minutes, the
+setting that earned most in that window (path-free: each window's PnL is read from the fixed runs, ignoring
+that switching changes the state). They bound what any causal policy of those parameters can gain over the
+best fixed setting. Also printed: the best static fee (hindsight), the tuned `ewma`, and the model's policy.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -28,94 +24,57 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from agents.training.fee import Period, load_period  # noqa: E402
+from agents.training.policy_search import action_grid  # noqa: E402
 from backtests.engine import run_fee_strategy  # noqa: E402
-from envs.market import Market, MarketSpec  # noqa: E402
-from envs.simulation import FeeSimConfig, bps_to_pips, step_pnl_bps  # noqa: E402
-from strategies.base import FeeStrategy  # noqa: E402
+from backtests.evaluation import best_static  # noqa: E402
+from envs.market import MarketSpec  # noqa: E402
+from envs.rule_map import RuleMap  # noqa: E402
+from envs.simulation import FeeSimConfig, start_replay, step_pnl_bps  # noqa: E402
 from strategies.spec import parse_fee_strategy  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "arbitrum-univ3-weth-usdt-005" / "swaps"
-FEES = np.array([6, 8, 10, 12, 14, 16, 18, 20, 23, 26, 30, 35, 40, 50])
-SIM = FeeSimConfig(initial_fee_bps=18)
-
-
-class Rule(FeeStrategy):
-    """A fee rule `rule(observation, step) -> bps`, keeping the observations it was shown."""
-
-    spec = "rule"
-
-    def __init__(self, rule):
-        self.rule, self.seen = rule, []
-
-    def decide(self, observation: np.ndarray) -> int:
-        self.seen.append(observation)
-        return bps_to_pips(self.rule(observation, len(self.seen) - 1))
-
-
-def static_pnl(market: Market) -> np.ndarray:
-    """Per-step hedged PnL (bps) of every fee in FEES held throughout: fees x steps."""
-    return np.array(
-        [step_pnl_bps(run_fee_strategy(market, parse_fee_strategy(f"static:{f}"), SIM).steps) for f in FEES]
-    )
-
-
-def simulate(market: Market, strategy: FeeStrategy) -> float:
-    """bps/day of a strategy stepped through the replay (the backtest engine)."""
-    return float(step_pnl_bps(run_fee_strategy(market, strategy, SIM).steps).sum() / market.days)
-
-
-def oracle(pnl: np.ndarray, window: int, days: float) -> float:
-    """The best fee chosen afresh for every window of `window` steps (the last one may be shorter)."""
-    starts = np.arange(0, pnl.shape[1], window)
-    return np.add.reduceat(pnl, starts, axis=1).max(axis=0).sum() / days
+SIM = FeeSimConfig()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", help="a model folder to place in the table")
+    parser.add_argument("--model", default=str(ROOT / "models" / "fee-arbitrum"))
+    parser.add_argument("--points", type=int, default=7, help="grid points per output")
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
-    train = load_period(str(DATA), Period(date(2025, 5, 4), date(2025, 7, 5)), MarketSpec(), "60s")
     val = load_period(str(DATA), Period(date(2025, 7, 6), date(2025, 7, 30)), MarketSpec(), "60s")
-    rows = []
-    pnl, best_static = {}, {}
-    for name, m in (("train", train), ("validation", val)):
-        p = static_pnl(m)
-        pnl[name] = p
-        best = int(np.argmax(p.sum(axis=1)))
-        best_static[name] = base = p[best].sum() / m.days
-        rows.append((f"{name}: best static ({FEES[best]} bps)", base, 0.0))
-        for label, w in (("day", 1440), ("hour", 60), ("15 min", 15)):
-            rows.append((f"{name}: hindsight best fee per {label} (upper bound)", oracle(p, w, m.days), base))
-    v_base = best_static["validation"]
-    # a causal rule: fee per quintile of sigma_fast, chosen on the training days (observed on the 18 bps path)
-    held_train = Rule(lambda o, k: 18.0)
-    simulate(train, held_train)
-    train_obs = np.array(held_train.seen)
-    edges = np.quantile(train_obs[:, 1], [0.2, 0.4, 0.6, 0.8])
-    bins = np.digitize(train_obs[:, 1], edges)
-    rule = [int(FEES[np.argmax(pnl["train"][:, bins == b].sum(axis=1))]) for b in range(5)]
-    by_volatility = Rule(lambda o, k: float(rule[np.digitize(o[1], edges)]))
-    simulated = simulate(val, by_volatility)
-    val_obs = np.array(by_volatility.seen)
-    chosen = np.searchsorted(FEES, np.array(rule)[np.digitize(val_obs[:, 1], edges)])
-    estimated = pnl["validation"][chosen, np.arange(val.n_steps)].sum() / val.days
-    rows.append((f"validation: fee by volatility quintile {rule}, path-free estimate", estimated, v_base))
-    rows.append((f"validation: fee by volatility quintile {rule}, simulated", simulated, v_base))
-    flip = simulate(val, Rule(lambda o, k: 16.0 if k % 2 else 20.0))
-    held = simulate(val, Rule(lambda o, k: 18.0))
-    rows.append(("validation: 16/20 bps alternating every step", flip, held))
-    if args.model:
-        from strategies.learned import LearnedFee
+    rule_map = RuleMap.from_dict(json.loads((Path(args.model) / "policy.json").read_text())["rule_map"])
+    grid, _ = action_grid(rule_map, args.points)
+    pnl = []
+    for action in grid:
+        rows = start_replay(val, SIM).run(val.step_end, np.tile(rule_map.rule(action).as_array(), (val.n_steps, 1)))
+        pnl.append(step_pnl_bps(rows))
+    pnl = np.array(pnl)  # settings x steps
+    fixed = pnl.sum(axis=1)
+    best = int(np.argmax(fixed))
+    base = fixed[best] / val.days
+    static_bps, static_daily = best_static(val, SIM)
 
-        learned = simulate(val, LearnedFee(Path(args.model)))
-        rows.append((f"validation: learned:{args.model}", learned, v_base))
+    def per_day(strategy) -> float:
+        return float(step_pnl_bps(run_fee_strategy(val, strategy, SIM).steps).sum() / val.days)
+
+    rows = [
+        (f"best static fee ({static_bps:g} bps, hindsight)", float(static_daily.sum() / val.days)),
+        ("ewma (tuned on the training days)", per_day(parse_fee_strategy("ewma"))),
+        (f"best fixed setting of {', '.join(o.field for o in rule_map.outputs)} (hindsight)", base),
+    ]
+    days = (val.step_time - 1) // 86_400
+    for label, window in (("day", days), ("hour", (val.step_time - 1) // 3600), ("15 min", (val.step_time - 1) // 900)):
+        _, inverse = np.unique(window, return_inverse=True)
+        by_window = np.array([np.bincount(inverse, weights=p) for p in pnl])
+        rows.append((f"hindsight best setting per {label} (upper bound)", by_window.max(axis=0).sum() / val.days))
+    if (Path(args.model) / "policy.onnx").is_file():
+        rows.append((f"learned:{args.model}", per_day(parse_fee_strategy(f"learned:{args.model}"))))
     width = max(len(r[0]) for r in rows)
-    print(f"{'':{width}}  bps/day  vs reference")
-    for label, value, ref in rows:
-        diff = f"{value - ref:+.4f} ({(value - ref) / abs(ref):+.1%})" if ref else ""
-        print(f"{label:{width}}  {value:+.4f}  {diff}")
+    print(f"validation days, bps of TVL per day; reference: the best fixed setting ({base:+.4f})")
+    for label, value in rows:
+        print(f"{label:{width}}  {value:+.4f}  {(value - base) / abs(base):+.1%}")
 
 
 if __name__ == "__main__":

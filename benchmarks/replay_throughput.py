@@ -1,8 +1,10 @@
 """Replay throughput of `lamm backtest` with one static strategy over all shared Arbitrum swaps.
 
 Measures, in one run: load + validation, building the replay arrays, and the replay itself (the C core)
-in-process; then the whole `lamm backtest` command in a subprocess for its wall time and peak memory; and,
-as the baseline, the same constant-product swap math in plain Python per swap on a slice of the swaps.
+in-process, under the routed flow (every swap priced, shared and traded) with a static fee and with the
+shipped rule's skew, and under the logit flow (uninformed swaps only); then the whole `lamm backtest` command
+in a subprocess for its wall time and peak memory; and, as the baseline, the same constant-product swap math
+in plain Python per swap on a slice of the swaps.
 
     .venv/bin/python benchmarks/replay_throughput.py
 """
@@ -25,6 +27,7 @@ from envs.data.swaps import load_swaps  # noqa: E402
 from envs.market import build_market  # noqa: E402
 from envs.simulation import FeeSimConfig  # noqa: E402
 from strategies.fee import StaticFee  # noqa: E402
+from strategies.heuristics import Ewma  # noqa: E402
 
 
 def plain_python_swaps(market, n: int, fee: int = 3000) -> float:
@@ -54,12 +57,19 @@ def main() -> None:
     market = build_market(table)
     t_build = time.perf_counter() - t0
     n = len(market.price)
-    runs = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        run_fee_strategy(market, StaticFee(30), FeeSimConfig())
-        runs.append(time.perf_counter() - t0)
-    t_replay = min(runs)
+    timed = {}
+    for label, strategy, flow in (
+        ("route, static:30", StaticFee(30), "route"),
+        ("route, ewma (per-swap rule)", Ewma(), "route"),
+        ("logit, static:30", StaticFee(30), "logit"),
+    ):
+        runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            run_fee_strategy(market, strategy, FeeSimConfig(flow=flow))
+            runs.append(time.perf_counter() - t0)
+        timed[label] = min(runs)
+    t_replay = timed["route, static:30"]
     baseline = plain_python_swaps(market, 200_000)
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [
@@ -79,9 +89,10 @@ def main() -> None:
     ours = n / t_replay
     print(f"swaps: {n:,} over {market.days:.1f} observed days, {market.n_steps:,} steps of 60 s")
     print(f"load + validate: {t_load:.2f} s   build replay arrays: {t_build:.2f} s")
-    print(f"replay (C core, static:30, best of 5): {t_replay * 1e3:.1f} ms = {ours / 1e6:.1f} M swaps/s")
+    for label, seconds in timed.items():
+        print(f"replay (C core, {label}, best of 5): {seconds * 1e3:.1f} ms = {n / seconds / 1e6:.1f} M swaps/s")
     print(f"baseline, plain Python integer swap per swap: {baseline / 1e6:.3f} M swaps/s")
-    print(f"ratio replay / plain Python: {ours / baseline:.0f}x")
+    print(f"ratio replay (route, static:30) / plain Python: {ours / baseline:.0f}x")
     print(
         f"`lamm backtest` end to end (process start, load, validate, replay, JSON): {t_cli:.2f} s "
         f"= {n / t_cli / 1e6:.2f} M swaps/s; peak memory {peak_mb:.0f} MB"

@@ -1,6 +1,6 @@
 """The learned fee policy's quality bar, timed: train on the shared Arbitrum swaps (2025-05-04..07-05),
-validate on 2025-07-06..07-30, three seeds, against the best static fee (chosen with hindsight on the
-validation days) and every heuristic baseline.
+validate on 2025-07-06..07-30, three seeds, against the best static fee and the best tuned heuristic (both
+chosen with hindsight on the validation days).
 
     .venv/bin/python benchmarks/train_fee_quality.py [--out runs/fee-quality] [--seeds 0,1,2]
         [--config agents/training/configs/fee-cps.toml]   (fee-ppo.toml: the same with PPO)
@@ -26,7 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "runs" / "fee-quality"))
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--config", default=str(ROOT / "agents" / "configs" / "fee-cps.toml"))
+    parser.add_argument("--config", default=str(ROOT / "agents" / "training" / "configs" / "fee-cps.toml"))
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
@@ -61,8 +61,8 @@ def main() -> None:
         print(f"  seed {s['seed']}: learned {learned:+.4f} bps/day, margin {margin:+.4f}")
     if "seeds" in card:
         print(
-            f"margin over the best baseline: {card['margin_mean_bps_per_day']:+.4f} "
-            f"+- {card['margin_std_bps_per_day']:.4f} bps/day (mean +- std over seeds)"
+            "margin over the better of the best static fee and the best heuristic: "
+            f"{card['margin_mean_bps_per_day']:+.5f} +- {card['margin_std_bps_per_day']:.5f} bps/day (mean +- std)"
         )
     print((Path(args.out) / "card.md").read_text())
 

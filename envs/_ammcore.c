@@ -64,16 +64,18 @@ typedef struct {
 
 /* ---------- exact arithmetic ---------- */
 
-/* floor(a * b / c), exact; the caller guarantees c > 0 and a result below 2**128. */
-static u128 muldiv(u128 a, u128 b, u128 c) {
-    u128 p;
-    if (!__builtin_mul_overflow(a, b, &p)) return p / c;
+/* The 256-bit product a * b as (hi, lo) words. */
+static void mul256(u128 a, u128 b, u128 *hi, u128 *lo) {
     const u128 m64 = ((u128)1 << 64) - 1;
     u128 a0 = a & m64, a1 = a >> 64, b0 = b & m64, b1 = b >> 64;
     u128 ll = a0 * b0, lh = a0 * b1, hl = a1 * b0, hh = a1 * b1;
     u128 mid = (ll >> 64) + (lh & m64) + (hl & m64);
-    u128 lo = (ll & m64) | (mid << 64);
-    u128 hi = hh + (lh >> 64) + (hl >> 64) + (mid >> 64);
+    *lo = (ll & m64) | (mid << 64);
+    *hi = hh + (lh >> 64) + (hl >> 64) + (mid >> 64);
+}
+
+/* floor((hi, lo) / c) by long division, bit by bit. */
+static u128 div256(u128 hi, u128 lo, u128 c) {
     u128 q = 0, r = hi % c;
     for (int i = 127; i >= 0; i--) {
         u128 top = r >> 127;
@@ -84,6 +86,26 @@ static u128 muldiv(u128 a, u128 b, u128 c) {
         }
     }
     return q;
+}
+
+/* floor(a * b / c), exact; the caller guarantees c > 0 and a result below 2**128. Past 128 bits the quotient
+ * is estimated in extended precision and corrected exactly by the remainder a * b - q * c; when the estimate
+ * is too far off for that (products near 2**224), by long division. */
+static u128 muldiv(u128 a, u128 b, u128 c) {
+    u128 p, hi, lo, qh, ql;
+    if (!__builtin_mul_overflow(a, b, &p)) return p / c;
+    mul256(a, b, &hi, &lo);
+    long double est = (long double)a / (long double)c * (long double)b;
+    if (!(est < 0x1p127L)) return div256(hi, lo, c);
+    u128 q = (u128)est;
+    mul256(q, c, &qh, &ql);
+    u128 rl = lo - ql, rh = hi - qh - (lo < ql);
+    if (rh == 0) return q + rl / c; /* a * b = q c + r, 0 <= r < 2**128 */
+    if (rh == ~(u128)0 && rl != 0) {  /* a * b = q c - n, 0 < n < 2**128 */
+        u128 n = ~rl + 1;
+        return q - (n / c + (n % c != 0));
+    }
+    return div256(hi, lo, c);
 }
 
 /* floor(sqrt(n)), exact. */
@@ -306,12 +328,11 @@ void ledger_export(const Ledger *lg, int64_t *w) {
 
 static double pool_price(const Pool *p) { return (double)p->r1 / (double)p->r0; }
 
-/* Executes a swap for the replay at the rule's fee and books its fee and markout at price `fair`, to the
- * totals and to the source's columns (fees at col, markout at col + 1). */
-static int trade(Pool *p, int zero_for_one, u128 amount_in, int64_t ts, double fair, double *row, int col,
-                 i128 *d0, i128 *d1) {
+/* Executes a swap for the replay at `fee` (the rule's, for its direction and moment) and books its fee and
+ * markout at price `fair`, to the totals and to the source's columns (fees at col, markout at col + 1). */
+static int trade(Pool *p, int zero_for_one, u128 amount_in, int64_t fee, int64_t ts, double fair, double *row,
+                 int col, i128 *d0, i128 *d1) {
     u128 out, fee_amt;
-    int64_t fee = pool_rule_fee(p, !zero_for_one, ts);
     int err = quote(p, zero_for_one, amount_in, fee, &out, &fee_amt);
     if (err) return err;
     update_features(p, zero_for_one ? -(i128)out : (i128)amount_in, ts);
@@ -333,22 +354,24 @@ static int trade(Pool *p, int zero_for_one, u128 amount_in, int64_t ts, double f
 }
 
 /* The arbitrageur's best trade against fair price P: moves the pool price to the edge of the no-trade band
- * (each side at its own fee), if the profit at P beats its gas. Returns 1 if it traded. */
-static int arbitrage(Pool *p, double P, int64_t ts, const FlowParams *fp, double *row, Ledger *lg) {
+ * (each side at its own fee: fee_buy for token1 in, fee_sell for token0 in), if the profit at P beats its gas.
+ * Returns 1 if it traded. */
+static int arbitrage(Pool *p, double P, int64_t ts, int64_t fee_buy, int64_t fee_sell, const FlowParams *fp,
+                     double *row, Ledger *lg) {
     long double r0 = (long double)p->r0, r1 = (long double)p->r1, k = r0 * r1, price = r1 / r0;
-    long double g_buy = 1.0L - (long double)pool_rule_fee(p, 1, ts) / FEE_DENOM;
-    long double g_sell = 1.0L - (long double)pool_rule_fee(p, 0, ts) / FEE_DENOM;
+    long double g_buy = 1.0L - (long double)fee_buy / FEE_DENOM, g_sell = 1.0L - (long double)fee_sell / FEE_DENOM;
     int zero_for_one;
     long double x;
     if (price < (long double)P * g_buy) { zero_for_one = 0; x = (sqrtl(g_buy * k * P) - r1) / g_buy; }
     else if (price > (long double)P / g_sell) { zero_for_one = 1; x = (sqrtl(g_sell * k / P) - r0) / g_sell; }
     else return 0;
     if (!(x >= 1.0L) || x >= (long double)RESERVE_LIMIT) return 0;
+    int64_t fee = zero_for_one ? fee_sell : fee_buy;
     u128 amount_in = (u128)x, out, fee_amt;
-    if (quote(p, zero_for_one, amount_in, pool_rule_fee(p, !zero_for_one, ts), &out, &fee_amt)) return 0;
+    if (quote(p, zero_for_one, amount_in, fee, &out, &fee_amt)) return 0;
     double profit = zero_for_one ? (double)out - (double)amount_in * P : (double)out * P - (double)amount_in;
     if (profit <= fp->gas_token1) return 0;
-    if (trade(p, zero_for_one, amount_in, ts, P, row, O_FEES_ARB, &lg->arb0, &lg->arb1)) return 0;
+    if (trade(p, zero_for_one, amount_in, fee, ts, P, row, O_FEES_ARB, &lg->arb0, &lg->arb1)) return 0;
     row[O_ARB_VOL] += zero_for_one ? (double)amount_in * P : (double)amount_in;
     row[O_N_ARBS] += 1;
     return 1;
@@ -365,27 +388,34 @@ static void recenter(Pool *p, double P, Ledger *lg) {
     p->r1 = r1;
 }
 
-/* The share of a swap of `amount` (raw, of the input token) that our pool wins against the venue.
+/* The share of a swap of `amount` (raw, of the input token) that our pool, charging `fee` pips on that side,
+ * wins against the venue.
  * FLOW_LOGIT: L e^{-b f} / (L e^{-b f} + L_v e^{-b f_v}) on the fee of the swap's side and the depths.
  * FLOW_ROUTE: the same logit on the all-in cost of the whole trade at each pool, in log units: the fee of
  * its side, the price impact at the pool's depth (exact for constant product), and the signed gap between
- * the pool's price and the venue's (P, the venue's price before the swap). */
+ * the pool's price and the venue's (P, the venue's price before the swap). The cost difference is the log of
+ * one ratio of all-in prices, so e^{b c} is that ratio to the power b. */
+static double share_at(const Pool *p, const FlowParams *fp, int zero_for_one, double amount, double P,
+                       double venue_liquidity, int64_t fee) {
+    double f = (double)fee / FEE_DENOM, fv = fp->venue_fee;
+    double depth = sqrt((double)p->r0 * (double)p->r1), weight;
+    if (fp->mode == FLOW_ROUTE) {
+        double r0 = (double)p->r0, r1 = (double)p->r1, sqrt_p = sqrt(P);
+        double reserve_in = zero_for_one ? r0 : r1;
+        double venue_in = zero_for_one ? venue_liquidity / sqrt_p : venue_liquidity * sqrt_p;
+        double gap = zero_for_one ? P * r0 / r1 : r1 / (r0 * P); /* the venue's price against ours, per side */
+        double ratio = gap * (1 + amount * (1 - f) / reserve_in) / (1 - f) * (1 - fv) / (1 + amount * (1 - fv) / venue_in);
+        weight = exp(fp->beta * log(ratio));
+    } else {
+        weight = exp(fp->beta * (f - fv));
+    }
+    if (!(weight < 1e300)) return 0.0;
+    return 1.0 / (1.0 + venue_liquidity / depth * weight);
+}
+
 double flow_share(const Pool *p, const FlowParams *fp, int zero_for_one, double amount, double P,
                   double venue_liquidity, int64_t ts) {
-    double f = (double)pool_rule_fee(p, !zero_for_one, ts) / FEE_DENOM, fv = fp->venue_fee;
-    double depth = sqrt((double)p->r0 * (double)p->r1);
-    double cost = f - fv;
-    if (fp->mode == FLOW_ROUTE) {
-        double price = pool_price(p), sqrt_p = sqrt(P);
-        double reserve_in = zero_for_one ? (double)p->r0 : (double)p->r1;
-        double venue_in = zero_for_one ? venue_liquidity / sqrt_p : venue_liquidity * sqrt_p;
-        double gap = zero_for_one ? log(P / price) : log(price / P);
-        cost = gap - log1p(-f) + log1p(amount * (1 - f) / reserve_in) + log1p(-fv) -
-               log1p(amount * (1 - fv) / venue_in);
-    }
-    double z = fp->beta * cost;
-    if (z > 700) return 0.0;
-    return 1.0 / (1.0 + venue_liquidity / depth * exp(z));
+    return share_at(p, fp, zero_for_one, amount, P, venue_liquidity, pool_rule_fee(p, !zero_for_one, ts));
 }
 
 /*
@@ -419,21 +449,23 @@ int replay(Pool *p, const FlowParams *fp, const int64_t *ts, const int64_t *bloc
                 *last_block = block[i];
             }
             if (block[i] != *last_block) {
-                arbitrage(p, *fair, ts[i], fp, row, lg);
+                arbitrage(p, *fair, ts[i], pool_rule_fee(p, 1, ts[i]), pool_rule_fee(p, 0, ts[i]), fp, row, lg);
                 *last_block = block[i];
             }
             int offered = fp->mode == FLOW_ROUTE || uninformed[i];
             int zero_for_one = amount0[i] > 0;
             double real_in = zero_for_one ? amount0[i] : amount1[i];
             if (offered && real_in > 0) {
-                double share = flow_share(p, fp, zero_for_one, real_in, *fair, venue_liquidity[i], ts[i]);
+                int64_t fee = pool_rule_fee(p, !zero_for_one, ts[i]);
+                double share = share_at(p, fp, zero_for_one, real_in, *fair, venue_liquidity[i], fee);
                 double want = real_in * share;
                 double value = zero_for_one ? real_in * *fair : real_in;
                 int col = uninformed[i] ? O_FEES_UNINF : O_FEES_INF;
                 row[uninformed[i] ? O_OFFERED : O_OFFERED_INF] += value;
                 i128 *d0 = &lg->trader0, *d1 = &lg->trader1;
                 double at = fp->mode == FLOW_ROUTE ? price[mark[i]] : *fair;
-                if (want >= 1.0 && want < 1e33 && trade(p, zero_for_one, (u128)want, ts[i], at, row, col, d0, d1) == OK)
+                if (want >= 1.0 && want < 1e33 &&
+                    trade(p, zero_for_one, (u128)want, fee, ts[i], at, row, col, d0, d1) == OK)
                     row[uninformed[i] ? O_KEPT : O_KEPT_INF] += value * share;
             }
             *fair = price[i];
