@@ -4,6 +4,9 @@
 (envs.fee_rule, fees in pips of 1e-6), and the feature accumulators updated on every swap. `Replay` drives a
 pool through replay arrays step by step; the environment and the backtester both use it, so they cannot
 disagree.
+
+Why this module is long: it binds one C core, and each function's ctypes signature sits next to the class that
+calls it.
 """
 
 from __future__ import annotations

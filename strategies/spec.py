@@ -29,7 +29,7 @@ FEE_STRATEGIES: dict[str, Callable[..., Strategy]] = {
     **HEURISTICS,
     "rule": _rule,
 }
-DEFAULT_FEE_SPECS = ("static:1", "static:5", "static:30", "static:100", "vol", "directional")
+DEFAULT_FEE_SPECS = ("static:5", "static:20", "static:30", "vol", "directional", "nezlobin", "ewma", "sliding")
 
 
 class SpecError(ValueError):

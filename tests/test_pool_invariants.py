@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from envs.amm import PoolParams
+from envs.fee_rule import FeeRule
 
 PARAMS = PoolParams(fee_min=100, fee_max=10_000, fee_max_step=2_500)
 R0, R1 = 10**21, 2 * 10**12
@@ -50,28 +51,42 @@ def test_k_and_share_value_never_fall_to_a_swap(env, swaps):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(requests=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 20_000)), min_size=1, max_size=6))
-def test_only_the_controller_moves_the_fee_and_only_within_bounds(env, requests):
+@given(
+    requests=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 20_000), st.integers(0, 20_000), st.integers(0, 5000)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_only_the_controller_moves_the_rule_and_only_within_bounds(env, requests):
+    """set_rule: the controller only; the base within bounds and the max step; every fee cap within bounds."""
     ape, _, pool, _, owner, controller, stranger = env
     callers = (owner, controller, stranger, controller)
     snapshot = ape.chain.snapshot()
     try:
-        for who, fee in requests:
-            old = pool.fee()
+        for who, base, cap, gain in requests:
+            old = FeeRule.unpack(pool.rule())
+            rule = FeeRule(base, skew_gain=gain, skew_cap=cap, skew_tau=60)
             caller = callers[who]
-            ok = caller == controller and PARAMS.fee_min <= fee <= PARAMS.fee_max and abs(fee - old) <= 2_500
-            if ok:
-                receipt = pool.set_fee(fee, sender=caller)
-                assert receipt.decode_logs(pool.FeeChanged)[0].new_fee == fee
+            in_bounds = PARAMS.fee_min <= base <= PARAMS.fee_max and cap <= PARAMS.fee_max
+            if caller != controller:
+                reason = "Unauthorized"
+            elif not in_bounds:
+                reason = "FeeOutOfBounds"
+            elif abs(base - old.base) > PARAMS.fee_max_step:
+                reason = "FeeStepTooLarge"
             else:
-                reason = (
-                    "Unauthorized"
-                    if caller != controller
-                    else ("FeeOutOfBounds" if not PARAMS.fee_min <= fee <= PARAMS.fee_max else "FeeStepTooLarge")
-                )
-                with ape.reverts(reason):
-                    pool.set_fee(fee, sender=caller)
-            assert PARAMS.fee_min <= pool.fee() <= PARAMS.fee_max
+                receipt = pool.set_rule(rule.pack(), sender=caller)
+                event = receipt.decode_logs(pool.RuleChanged)[0]
+                assert (event.old_rule, event.new_rule) == (old.pack(), rule.pack())
+                continue
+            with ape.reverts(reason):
+                pool.set_rule(rule.pack(), sender=caller)
+            assert pool.rule() == old.pack()
+        now = FeeRule.unpack(pool.rule())
+        assert PARAMS.fee_min <= now.base <= PARAMS.fee_max and now.skew_cap <= PARAMS.fee_max
+        for direction in (True, False):  # whatever the rule, a swap pays a fee within the bounds
+            assert PARAMS.fee_min <= pool.fee_for(direction) <= PARAMS.fee_max
     finally:
         ape.chain.restore(snapshot)
 

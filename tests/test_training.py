@@ -278,7 +278,7 @@ def test_theory_one_symmetric_fee_under_logit_flow_ties_the_best_static_fee(tmp_
     static: the best learned policy (cps, trained on the training days) ties the best static fee chosen with
     hindsight on the validation days, within 0.5%."""
     sim = FeeSimConfig(flow="logit")
-    cfg = replace(CPS, sim=sim, step="5m", cps_grid=16, cps_horizon=4, cps_epochs=30, batch_size=512)
+    cfg = replace(CPS, sim=sim, step="5m", cps_grid=24, cps_horizon=4, cps_epochs=30, batch_size=512)
     swaps = str(shared_data("arbitrum-univ3-weth-usdt-005", "swaps"))
     train, val = Period(date(2025, 5, 4), date(2025, 7, 5)), Period(date(2025, 7, 6), date(2025, 7, 30))
     card = run_training_job(TrainingJob(swaps, train, val, MarketSpec(), cfg, tmp_path))

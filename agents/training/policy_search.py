@@ -49,15 +49,27 @@ def _rules(rule_map: RuleMap, actions: np.ndarray) -> np.ndarray:
     return np.array([rule_map.rule(a).as_array() for a in actions], dtype=np.int64)
 
 
-def best_fixed_action(market: Market, sim: FeeSimConfig, rule_map: RuleMap, grid: np.ndarray) -> int:
-    """The grid row whose rule, held over the whole market, earns the most hedged PnL."""
-    rules = _rules(rule_map, grid)
+def best_fixed_action(market: Market, sim: FeeSimConfig, rule_map: RuleMap, grid: np.ndarray) -> np.ndarray:
+    """The action whose rule, held over the whole market, earns the most hedged PnL: the best grid row, then
+    refined output by output over 8 points between it and its neighbours on the grid."""
 
-    def total(rule: np.ndarray) -> float:
+    def total(action: np.ndarray) -> float:
+        rule = rule_map.rule(action).as_array()
         rows = start_replay(market, sim).run(market.step_end, np.tile(rule, (market.n_steps, 1)))
         return float(step_pnl_bps(rows).sum())
 
-    return int(np.argmax([total(r) for r in rules]))
+    values = [total(a) for a in grid]
+    best, value = grid[int(np.argmax(values))].copy(), max(values)
+    spacing = [
+        np.diff(np.unique(grid[:, i])).min() if len(np.unique(grid[:, i])) > 1 else 0.0 for i in range(grid.shape[1])
+    ]
+    for i, step in enumerate(spacing):
+        for x in np.linspace(best[i] - step, best[i] + step, 10)[1:-1]:
+            trial = best.copy()
+            trial[i] = float(np.clip(x, -1.0, 1.0))
+            if (v := total(trial)) > value:
+                best, value = trial, v
+    return best
 
 
 def deviation_values(
@@ -179,7 +191,7 @@ def train_cps(
     t0 = time.perf_counter()
     rule_map = cfg.rules
     grid, shape = action_grid(rule_map, cfg.cps_grid)
-    base = grid[best_fixed_action(train_market, cfg.sim, rule_map, grid)]
+    base = best_fixed_action(train_market, cfg.sim, rule_map, grid)
     obs, values = deviation_values(train_market, cfg.sim, rule_map, base, grid, cfg.cps_horizon, progress_bar)
     env = DynamicFeeEnv(train_market, cfg.sim, rule_map=rule_map)
     model = new_model(cfg.replace(algo="ppo", n_envs=1, batch_size=cfg.n_steps), DummyVecEnv([lambda: env]), None)

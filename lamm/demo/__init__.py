@@ -35,7 +35,7 @@ def train_demo_policy(out_dir: Path, timesteps: int, out: Console) -> Path:
     card = run_training_job(replace(TrainingJob("synthetic", None, None, MarketSpec(), cfg, model_dir), name="demo"))
     out.print(
         f"trained in {card['training']['seconds']:.0f} s; policy {card['policy']['parameters']} parameters, "
-        f"ONNX parity {card['policy']['onnx_parity_max_relative']:.1e}; model card: {shown_path(model_dir / 'card.md')}"
+        f"ONNX parity {card['policy']['onnx_parity_max_abs']:.1e}; model card: {shown_path(model_dir / 'card.md')}"
     )
     return model_dir
 

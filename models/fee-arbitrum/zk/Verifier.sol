@@ -212,7 +212,7 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0740, 0x2e830d7d1b7a4b1b1370d26a72bfa45cf60c0c6c753e9c63c74d90b7937cbd7e) // vk_digest
+                mstore(0x0740, 0x2da7702542fd894932574740525c08cd9562dac3593e2c83cc776e1f2bd1f8d1) // vk_digest
                 mstore(0x0760, 0x000000000000000000000000000000000000000000000000000000000000000a) // num_instances
 
                 // Check valid length of proof
@@ -312,7 +312,7 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0740, 0x2e830d7d1b7a4b1b1370d26a72bfa45cf60c0c6c753e9c63c74d90b7937cbd7e) // vk_digest
+                mstore(0x0740, 0x2da7702542fd894932574740525c08cd9562dac3593e2c83cc776e1f2bd1f8d1) // vk_digest
                 mstore(0x0760, 0x000000000000000000000000000000000000000000000000000000000000000a) // num_instances
                 mstore(0x0780, 0x000000000000000000000000000000000000000000000000000000000000000c) // k
                 mstore(0x07a0, 0x3061482dfa038d0fb5b4c0b226194047a2616509f531d4fa3acdb77496c10001) // n_inv
@@ -329,56 +329,56 @@ contract Halo2Verifier {
                 mstore(0x0900, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0920, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x0940, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x0960, 0x1371f84a5f236a7a8b833d2de965d5e97b244e806758136ade1f0ebf5f37e6d6) // neg_s_g2_x_1
-                mstore(0x0980, 0x03f7e90275bd947b75dd4461724840774c7eb51e6178200b581f8d891e4be9eb) // neg_s_g2_x_2
-                mstore(0x09a0, 0x1011035a29eaf46343c7483fb2e9ed458c73cef1570dd47faf3ac1c09ad88315) // neg_s_g2_y_1
-                mstore(0x09c0, 0x2c5a594dbd124374e11c2bd201dfe380f7554b74e1d20459aa0079e26e5557b5) // neg_s_g2_y_2
-                mstore(0x09e0, 0x186609e3c3213755ab7b1387201215b8aedb1436c652aa5c27bad1db6a07b7f0) // fixed_comms[0].x
-                mstore(0x0a00, 0x075ba369f3c9be0c13223993f16b29e93d4405382be53132f8df045f76207fd6) // fixed_comms[0].y
-                mstore(0x0a20, 0x27bbb562e6fbc2270e5dbf7ff14f0ef17952cd39fc7f87688f4ee66e0555167b) // fixed_comms[1].x
-                mstore(0x0a40, 0x08921c1d8a5d131a1a0ad1adcbfb7788f072536c830b46ed8a4b6f4ad7ec36e4) // fixed_comms[1].y
-                mstore(0x0a60, 0x1819d3106a5e2748e6e9e6e45ab36021ddfd6521a2e3194ab58619f7b3fd843f) // fixed_comms[2].x
-                mstore(0x0a80, 0x1949766a8820f3081c1d46c5a19a6c0e222e4676c861d3adbf0f1bcaff0b3bc5) // fixed_comms[2].y
-                mstore(0x0aa0, 0x22226c36a3b0715be17ff42acf3122d6b04e2ee6f3ca418e6c29d1a36f8f5fb1) // fixed_comms[3].x
-                mstore(0x0ac0, 0x171d07b427866c063e52773e559cc5231ca944075905f9ffea403e5321f27075) // fixed_comms[3].y
-                mstore(0x0ae0, 0x13e4553a85f1a8bb473b734a4b5bb2422b3b421d0b7a253db329db9f205ec77e) // fixed_comms[4].x
-                mstore(0x0b00, 0x06c355801406cc74f613e5f24d7e156bc213d342a77a96286c6275ba4f0218f5) // fixed_comms[4].y
-                mstore(0x0b20, 0x13e4553a85f1a8bb473b734a4b5bb2422b3b421d0b7a253db329db9f205ec77e) // fixed_comms[5].x
-                mstore(0x0b40, 0x06c355801406cc74f613e5f24d7e156bc213d342a77a96286c6275ba4f0218f5) // fixed_comms[5].y
-                mstore(0x0b60, 0x1f54a2f8c5b02b006e03baa5e0c31480337f15dd8661a5a65bcb03f23b7a6a97) // fixed_comms[6].x
-                mstore(0x0b80, 0x14939b9697024c806b587e93741e219d7d22d50b76b6bcd4f8d916044f9badc6) // fixed_comms[6].y
-                mstore(0x0ba0, 0x1f54a2f8c5b02b006e03baa5e0c31480337f15dd8661a5a65bcb03f23b7a6a97) // fixed_comms[7].x
-                mstore(0x0bc0, 0x14939b9697024c806b587e93741e219d7d22d50b76b6bcd4f8d916044f9badc6) // fixed_comms[7].y
-                mstore(0x0be0, 0x1ef176beb23fe17a394e1771ab00f15b2da96dc1c268743c97f159bc17556cd8) // fixed_comms[8].x
-                mstore(0x0c00, 0x278928055323cde303e99eef7226e02153f34bbf015ce47048de175408185475) // fixed_comms[8].y
-                mstore(0x0c20, 0x1ef176beb23fe17a394e1771ab00f15b2da96dc1c268743c97f159bc17556cd8) // fixed_comms[9].x
-                mstore(0x0c40, 0x278928055323cde303e99eef7226e02153f34bbf015ce47048de175408185475) // fixed_comms[9].y
-                mstore(0x0c60, 0x29a22b16ef01d014f9a833192f9dfe301bb414a83b48e4ce2587d27d147f8560) // fixed_comms[10].x
-                mstore(0x0c80, 0x0f12e6f660c26f471061bb0b31dbbcd737c3fb90aa90e7fb5bcd9a2682fa8569) // fixed_comms[10].y
-                mstore(0x0ca0, 0x29a22b16ef01d014f9a833192f9dfe301bb414a83b48e4ce2587d27d147f8560) // fixed_comms[11].x
-                mstore(0x0cc0, 0x0f12e6f660c26f471061bb0b31dbbcd737c3fb90aa90e7fb5bcd9a2682fa8569) // fixed_comms[11].y
-                mstore(0x0ce0, 0x0e5832ad87697c7ed5b67ca5fe9733803d619b8125e9d4ae38f6f65470c92d00) // fixed_comms[12].x
-                mstore(0x0d00, 0x1cce0ed7abd6dc953813ce86568f3271a490877c56a463ce40471616fde77cc5) // fixed_comms[12].y
+                mstore(0x0960, 0x075ef6d3744006db2aca3ccc9cf39e0d54e7fe525a6743580b947a67766ac100) // neg_s_g2_x_1
+                mstore(0x0980, 0x246ac112efd567622cf63894c416d171389ca3e74a7684e076a5c8fcf4cd1dc8) // neg_s_g2_x_2
+                mstore(0x09a0, 0x1545636027bc15f8b2702801231936433d5dc970e4fc077f796fd24a9c007f8f) // neg_s_g2_y_1
+                mstore(0x09c0, 0x075dd0e295d0f8ffc0ddd7bcc328f1774f4045cc0be75b89cea2b4e663adcb3e) // neg_s_g2_y_2
+                mstore(0x09e0, 0x1a8f5343ce593a96436f192519743c73c025362992f3d2465c0393fb087e3f9d) // fixed_comms[0].x
+                mstore(0x0a00, 0x0c5becf9dd158ad66cd909ff0ebab7178e0e29ee39f5c17b0fde6aa890cb17b2) // fixed_comms[0].y
+                mstore(0x0a20, 0x0823f6a0fca9797c979a43bb92ea1534e137ca1b5842d4cadf698a4616df70e2) // fixed_comms[1].x
+                mstore(0x0a40, 0x1c4b08c2ea478f10ef39dec90745fd72bc17a98cf1d5cc36d3c83a91fb47508e) // fixed_comms[1].y
+                mstore(0x0a60, 0x0157291ed7ca2244f9016e2f542ec10319ff96438be5fb65db9379aa8296b149) // fixed_comms[2].x
+                mstore(0x0a80, 0x17ce3c6bca2dc6c18510579ba6f4064f2b8458b861067580b247f0429258e36e) // fixed_comms[2].y
+                mstore(0x0aa0, 0x12d65e6394bc63b9df0a0eebd6336006b134ddbfdd51834e5dbbedfd97186618) // fixed_comms[3].x
+                mstore(0x0ac0, 0x0d31dc2ffb4dd3c4e7e388ddaa40efce6c3b2810e7bd4c609b46ab9140540f16) // fixed_comms[3].y
+                mstore(0x0ae0, 0x13b41bc5e07cfbb7ae6905aeaa09229902fbe46816aec3df7131583bc678299f) // fixed_comms[4].x
+                mstore(0x0b00, 0x1daffd0d72c21ebfc9f192253293eb469508defad406c35521c3e431b58c8e82) // fixed_comms[4].y
+                mstore(0x0b20, 0x13b41bc5e07cfbb7ae6905aeaa09229902fbe46816aec3df7131583bc678299f) // fixed_comms[5].x
+                mstore(0x0b40, 0x1daffd0d72c21ebfc9f192253293eb469508defad406c35521c3e431b58c8e82) // fixed_comms[5].y
+                mstore(0x0b60, 0x2c3fe6885e0d08c8e21e63f77648bd07749ac688071fb8524f26cf4cb094c526) // fixed_comms[6].x
+                mstore(0x0b80, 0x2e034dfbff425d7eb33d97a5621791555223e0acfe76b64feeaa1e737e19e869) // fixed_comms[6].y
+                mstore(0x0ba0, 0x2c3fe6885e0d08c8e21e63f77648bd07749ac688071fb8524f26cf4cb094c526) // fixed_comms[7].x
+                mstore(0x0bc0, 0x2e034dfbff425d7eb33d97a5621791555223e0acfe76b64feeaa1e737e19e869) // fixed_comms[7].y
+                mstore(0x0be0, 0x0a6137cc145c69b205af6b239a2e7477748b740109f60786a182fc0ba2929124) // fixed_comms[8].x
+                mstore(0x0c00, 0x237374c5cb106012b6604ffff255ea38f1c25434629d5c2b074a2abf15c4c9d2) // fixed_comms[8].y
+                mstore(0x0c20, 0x0a6137cc145c69b205af6b239a2e7477748b740109f60786a182fc0ba2929124) // fixed_comms[9].x
+                mstore(0x0c40, 0x237374c5cb106012b6604ffff255ea38f1c25434629d5c2b074a2abf15c4c9d2) // fixed_comms[9].y
+                mstore(0x0c60, 0x1790afe1ce99604fdf25631d9f18dcb5bb6889916ed4e645c6a897d7379853d4) // fixed_comms[10].x
+                mstore(0x0c80, 0x0d26d353163b25b8f5d814078ed51a33aed3cd0db7ef45a176778880050df261) // fixed_comms[10].y
+                mstore(0x0ca0, 0x1790afe1ce99604fdf25631d9f18dcb5bb6889916ed4e645c6a897d7379853d4) // fixed_comms[11].x
+                mstore(0x0cc0, 0x0d26d353163b25b8f5d814078ed51a33aed3cd0db7ef45a176778880050df261) // fixed_comms[11].y
+                mstore(0x0ce0, 0x0ec08fc2378e7901ad061d8b8cbb57d4b49cd2c35c6b1b1df5d9bb02453f869f) // fixed_comms[12].x
+                mstore(0x0d00, 0x0cb33b50fed9500817722d2a438b7a09c9bdff7411a311c285f9ef231abf860a) // fixed_comms[12].y
                 mstore(0x0d20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[13].x
                 mstore(0x0d40, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[13].y
                 mstore(0x0d60, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[14].x
                 mstore(0x0d80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[14].y
-                mstore(0x0da0, 0x27198402d8b974b18be3914370baed82581cefede411ef5527049ea03c2b23f4) // permutation_comms[0].x
-                mstore(0x0dc0, 0x1a08160bffe361bf366d4e7006030980b266d207f7088472cf7aacb0656d6046) // permutation_comms[0].y
-                mstore(0x0de0, 0x020e6d13d785940c927d3a7e4ee9381c65a4ea40133f8dad5fed1997ef34ccf9) // permutation_comms[1].x
-                mstore(0x0e00, 0x10a3099eab75afc7d012478b3774021258857fa62d646961eb3bfab7c9bbb555) // permutation_comms[1].y
-                mstore(0x0e20, 0x2068c2e3050466b00e5ecaa8bb49984848f904feb5035b54192b10f792f7ddc3) // permutation_comms[2].x
-                mstore(0x0e40, 0x20cd3281bc72b8f3203d6f3e5494d162bf4ad69f9f448a9bd427d35785dcbd84) // permutation_comms[2].y
-                mstore(0x0e60, 0x01371cbb51742f25d17448da97e45d8ed9ba5933df181fdd3c8aafa6469322fe) // permutation_comms[3].x
-                mstore(0x0e80, 0x018ec4f5a63dd3e87f0a3819f092b783af72e749e8c67768a9e04d0046eea53a) // permutation_comms[3].y
-                mstore(0x0ea0, 0x12a5066c85570cd94957db0938d5247950c3e3d50e4229fa857ce3a19c1a2eac) // permutation_comms[4].x
-                mstore(0x0ec0, 0x07c56555e70fba3d3cb3a07e21e9fbbcea54220c7c405abe0e00c6f8cb642dae) // permutation_comms[4].y
-                mstore(0x0ee0, 0x0c118b8b17c68a3f7c94a3f29e57ff15599b0698805c2b98e2a4e433add2a96d) // permutation_comms[5].x
-                mstore(0x0f00, 0x1e1fb4ba9b34cec9296b662538b75e48fdcb9894acbe47f198f7761f1b446a6f) // permutation_comms[5].y
-                mstore(0x0f20, 0x2ff838df34fe689a302dc0228f3270e2c83c347edf7213fb58cc505407890a24) // permutation_comms[6].x
-                mstore(0x0f40, 0x12f30adee798bb34e81e771ae436386a4a641dfb20f1bf8a0a2ce998490d3f7e) // permutation_comms[6].y
-                mstore(0x0f60, 0x0c4738c3075f736cd544d6d9eccbb33ebad3ad13fbc9a41705e95e0421b013b0) // permutation_comms[7].x
-                mstore(0x0f80, 0x20643d9ec980112e77a71b0dba28c7297ffb408c6b919ce58ccb3ece99870119) // permutation_comms[7].y
+                mstore(0x0da0, 0x0bc90e9d15cc874750cd2dbb4c4a3298b6e166dcad399283b611aba2970f48d0) // permutation_comms[0].x
+                mstore(0x0dc0, 0x0c472e1294a29ac6f68355239e1952adfef6a34ad925fdd3d035726dc3eb2362) // permutation_comms[0].y
+                mstore(0x0de0, 0x15b154369c228b6ac2915aee35f9c148050e4e43757d5acb49000e5f45757ae8) // permutation_comms[1].x
+                mstore(0x0e00, 0x12cda4a7de2230d5224b242be3e7aaa14948d628fc444d48f8c18d7815f25a47) // permutation_comms[1].y
+                mstore(0x0e20, 0x25e9ab2b228b8d31dde9ef20873082746541da0f1115dce3872315ffa5a3e78c) // permutation_comms[2].x
+                mstore(0x0e40, 0x16e22d021dd08da95fbd507cb92cd12bf5f19fbd1cea7c0c3ee89852b969c48d) // permutation_comms[2].y
+                mstore(0x0e60, 0x1637e0df40b932baaa56c46cf86221dcbb2e5a0545a629acc61db3c76b23f4b0) // permutation_comms[3].x
+                mstore(0x0e80, 0x20c4b663f18910a2d7d420b3257d763266f45dcae8080325a49bfcbfc3cff11a) // permutation_comms[3].y
+                mstore(0x0ea0, 0x1a28fb80bf44e03f398c4b3e148afab134669b44178162b0250eb6402422fa07) // permutation_comms[4].x
+                mstore(0x0ec0, 0x1f4723b8ba4161d76350cf4c4992329ffeeab1476cf417167b800d2eaa516ad9) // permutation_comms[4].y
+                mstore(0x0ee0, 0x300bb408f44a53c576a054840438563b5941d4f8829053c27c2bb2d79e68429d) // permutation_comms[5].x
+                mstore(0x0f00, 0x14b492a09ca4934d03e974e62bce3c60cbc3ed96af2aeccc9fc6f08dfeecb146) // permutation_comms[5].y
+                mstore(0x0f20, 0x154d99b177e88ff2d76dfd8d7336bdd4b8801f05cfe5b924854cb01e3f5c1f35) // permutation_comms[6].x
+                mstore(0x0f40, 0x12eb078b3510c5eb7e68db49799c21ee8b85172d31ec28cde9317027b8455a9a) // permutation_comms[6].y
+                mstore(0x0f60, 0x13ea7320c30967e481495f329781afb9ae401322e6dba8eabbb5c9dd03ee1a7c) // permutation_comms[7].x
+                mstore(0x0f80, 0x2620a1b1fb92a47c632cdd3a22e567deabe98539e253580bef5fb127183b0073) // permutation_comms[7].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
