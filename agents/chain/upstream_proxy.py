@@ -8,6 +8,7 @@ URL and the answer back. Plain local URLs go straight through.
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -41,7 +42,8 @@ class UpstreamProxy:
                     status, payload = answer.status_code, answer.content
                 except requests.RequestException as exc:
                     status = 502
-                    payload = f'{{"jsonrpc":"2.0","id":null,"error":{{"code":-32000,"message":"upstream: {type(exc).__name__}"}}}}'.encode()
+                    error = {"code": -32000, "message": f"upstream: {type(exc).__name__}"}
+                    payload = json.dumps({"jsonrpc": "2.0", "id": None, "error": error}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
