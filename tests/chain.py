@@ -82,3 +82,46 @@ def forked_snapshot(state: Path):
         if fork is not None:
             fork.stop()
         node.stop()
+
+
+@contextmanager
+def rpc_proxy(upstream: str, answers: dict | None = None):
+    """A JSON-RPC proxy on 127.0.0.1 in front of `upstream` that answers the methods in `answers` itself (a
+    node that says it is something else: e.g. {"web3_clientVersion": "Geth/v1.14.0"}); yields its URL."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import requests
+
+    answers = answers or {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            calls = body if isinstance(body, list) else [body]
+            replies = []
+            for call in calls:
+                if call.get("method") in answers:
+                    replies.append({"jsonrpc": "2.0", "id": call.get("id"), "result": answers[call["method"]]})
+                else:
+                    replies.append(requests.post(upstream, json=call, timeout=30).json())
+            payload = json.dumps(replies if isinstance(body, list) else replies[0]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -13,7 +13,7 @@ from zk_policies import volatility_circuit
 from agents.chain.connection import connect
 from agents.chain.deployments import deploy_pool, deploy_test_tokens
 from agents.chain.local_node import start_anvil
-from agents.zk.registry import deploy_controller
+from agents.zk.registry import deploy_controller, register_model
 from envs.amm import PoolParams
 from envs.fee_rule import FeeRule
 
@@ -26,7 +26,8 @@ def lamm(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    """A node with a FeeController and two pools under it (max step 25 bps and 0.5 bps), swaps done."""
+    """A node with a FeeController, the model registered and two pools under it (max step 25 bps and 0.5 bps),
+    swaps done: each test stands alone, in any order."""
     model = tmp_path_factory.mktemp("model")
     zk = volatility_circuit(model)
     node = start_anvil()
@@ -55,6 +56,7 @@ def setup(tmp_path_factory):
                 for zero_for_one, amount in ((True, 10**18), (False, 3 * 10**9)):
                     pool.swap(zero_for_one, amount, 0, owner, FAR, sender=owner)
                 pools.append(record.pool)
+            register_model(ape, project, owner, "local", zk, controller.address, tuple(pools))
         yield node.url, model, zk, controller.address, pools
     finally:
         node.stop()
@@ -130,3 +132,42 @@ def test_an_unbuilt_model_folder_is_one_clear_line(setup, tmp_path):
     url, _, _, _, (pool, _) = setup
     res = lamm("agent", "fee", "--rpc", url, "--model", str(tmp_path), "--pool", pool, "--once")
     assert res.returncode == 2 and "card.json not found" in res.stderr, res.stderr
+
+
+def test_a_built_circuit_refuses_another_srs(setup, tmp_path):
+    """`--srs` names the SRS the verifier will trust: with a circuit already built on another SRS, registration
+    refuses it (it used to log 'already built' and deploy a verifier trusting the old one)."""
+    from agents.zk.ezkl_calls import call
+
+    url, model, zk, controller, _ = setup
+    other = tmp_path / "ceremony.srs"
+    call("gen_srs", str(other), zk.logrows)
+    res = lamm(
+        "model", "register", "--rpc", url, "--model", str(model), "--controller", controller, "--srs", str(other)
+    )
+    assert res.returncode == 2 and "is not the SRS" in res.stderr and "Traceback" not in res.stderr, res.stderr
+    same = lamm(
+        "model", "register", "--rpc", url, "--model", str(model), "--controller", controller,
+        "--srs", str(zk.path("kzg.srs")),
+    )  # fmt: skip
+    assert same.returncode == 0, same.stderr
+
+
+def test_a_development_srs_is_refused_off_a_development_node_unless_accepted(setup):
+    """The shipped circuits trust a development SRS: fine on anvil, refused on a node that is not a local
+    development node (here anvil, chain id 1337, behind a proxy that says it is Geth, reached through Ape's
+    generic node provider) unless --allow-development-srs."""
+    from chain import rpc_proxy
+
+    _, model, zk, _, _ = setup
+    assert zk.srs.startswith("development")
+    node = start_anvil(chain_id=1337)
+    try:
+        with rpc_proxy(node.url, {"web3_clientVersion": "Geth/v1.14.11-stable/linux-amd64/go1.23.2"}) as live:
+            args = ("model", "register", "--network", "ethereum:local:node", "--rpc", live, "--model", str(model))
+            res = lamm(*args)
+            assert res.returncode == 2 and "development SRS" in res.stderr and "forge" in res.stderr, res.stderr
+            accepted = lamm(*args, "--allow-development-srs")
+            assert accepted.returncode == 0 and f"model {zk.model_id}" in accepted.stdout, accepted.stderr
+    finally:
+        node.stop()

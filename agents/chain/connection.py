@@ -9,14 +9,14 @@ from agents.chain.toolchain import ROOT, prepare
 
 @contextmanager
 def connect(network: str = "ethereum:local:foundry", rpc: str | None = None):
-    """Yields (ape, project) on `network`; with `rpc`, the foundry provider attaches to that running node
-    (e.g. `lamm chain up`) instead of starting its own."""
+    """Yields (ape, project) on `network`; with `rpc`, the provider attaches to that running node (e.g. `lamm
+    chain up`, or any node with `--network ...:node`) instead of starting its own."""
     prepare()
     import ape
 
     if "fork" in network:
         _use_upstream(ape, network)
-    settings = {"host": rpc} if rpc else {}
+    settings = ({"uri": rpc} if network.endswith(":node") else {"host": rpc}) if rpc else {}
     try:
         context = ape.networks.parse_network_choice(network, provider_settings=settings)
     except Exception as e:  # Ape raises several types for an unknown choice

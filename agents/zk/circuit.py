@@ -129,13 +129,22 @@ def _check_corners(folder: Path) -> None:
         (folder / name).unlink()
 
 
+def srs_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def is_development(zk: ZkModel) -> bool:
+    """Whether the circuit trusts a development SRS (made on some machine, whose maker could forge proofs)."""
+    return zk.srs.startswith("development")
+
+
 def _srs(folder: Path, logrows: int, srs: Path | None, log) -> str:
     target = folder / "kzg.srs"
     if srs is not None:
         if not Path(srs).is_file():
             raise ZkBuildError(f"--srs {srs}: no such file (pass a KZG SRS from a public ceremony)")
         shutil.copyfile(srs, target)
-        return f"user-supplied: {Path(srs).name} (sha256 {hashlib.sha256(target.read_bytes()).hexdigest()[:16]})"
+        return f"user-supplied: {Path(srs).name} (sha256 {srs_digest(target)[:16]})"
     log(
         "WARNING: generating a DEVELOPMENT SRS on this machine. Proofs against it are only as trustworthy as "
         "this machine; pass --srs FILE (a public ceremony's SRS) for production."

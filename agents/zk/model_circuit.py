@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agents.zk.circuit import ZK_FOLDER, ZkBuildError, ZkModel, build_circuit
+from agents.zk.circuit import ZK_FOLDER, ZkBuildError, ZkModel, build_circuit, srs_digest
 from envs.amm import NFEATURES
 from envs.rule_map import RuleMap
 
@@ -15,13 +15,15 @@ def zk_folder(model_dir: Path) -> Path:
 
 
 def zk_for_model(model_dir: Path, srs: Path | None = None, log=print) -> ZkModel:
-    """The model's circuit, building whatever is missing (the action graph from model.zip, then the rest)."""
+    """The model's circuit, building whatever is missing (the action graph from model.zip, then the rest). A
+    given `srs` must be the one an existing circuit was built with: its keys and verifier trust that SRS."""
     model_dir = Path(model_dir)
     folder = zk_folder(model_dir)
     if (folder / ZkModel.MANIFEST).is_file():
+        zk = ZkModel.load(folder)
         if srs is not None:
-            log(f"{folder} is already built; --srs is used only when building (remove the folder to rebuild)")
-        return ZkModel.load(folder)
+            check_same_srs(zk, Path(srs))
+        return zk
     card_path, zip_path = model_dir / "card.json", model_dir / "model.zip"
     for path in (card_path, zip_path):
         if not path.is_file():
@@ -36,3 +38,15 @@ def zk_for_model(model_dir: Path, srs: Path | None = None, log=print) -> ZkModel
     graph = export_onnx(policy, NFEATURES, folder / "action.onnx", batch=1)
     log(f"building the circuit of {model_dir} (EZKL settings, calibration, keys, verifier)")
     return build_circuit(graph, folder, rule_map, srs=srs, log=log)
+
+
+def check_same_srs(zk: ZkModel, srs: Path) -> None:
+    """Refuses an SRS other than the one `zk` was built with (its verifier trusts that one, not this)."""
+    if not srs.is_file():
+        raise ZkBuildError(f"--srs {srs}: no such file (pass a KZG SRS from a public ceremony)")
+    built = zk.path("kzg.srs")
+    if srs_digest(srs) != srs_digest(built):
+        raise ZkBuildError(
+            f"--srs {srs} is not the SRS {zk.folder} was built with ({zk.srs}); its keys and verifier trust that "
+            f"one. Remove {zk.folder} to rebuild the circuit with {srs.name}, then register the new model id."
+        )

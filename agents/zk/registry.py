@@ -6,7 +6,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from agents.zk.circuit import ZkModel
+from agents.zk.circuit import ZkBuildError, ZkModel, is_development
+
+DEVELOPMENT_NODES = ("anvil", "hardhat", "ganache")  # web3_clientVersion prefixes of local development nodes
 
 DEFAULT_MIN_INTERVAL = 600  # seconds between two updates of one pool
 
@@ -40,11 +42,42 @@ class Registration:
         return Path(path)
 
 
+def development_node(ape) -> bool:
+    """Whether the connected node is a local development node (anvil, also forking a live chain), where a
+    forged proof can cost nothing real."""
+    try:
+        client = str(ape.chain.provider.web3.client_version).lower()
+    except Exception:  # noqa: BLE001 - a node that does not say what it is is not taken for a local one
+        return False
+    return client.startswith(DEVELOPMENT_NODES)
+
+
+def check_srs_for_chain(ape, zk: ZkModel, allow_development_srs: bool) -> None:
+    """A development SRS only on a development node, unless the user says, with the flag, that they accept
+    that whoever generated it can forge proofs for this model."""
+    if is_development(zk) and not allow_development_srs and not development_node(ape):
+        raise ZkBuildError(
+            f"{zk.folder} trusts a development SRS ({zk.srs}), and this node is not a local development node: "
+            "whoever generated that SRS could forge proofs and set any fee. Rebuild the circuit with a public "
+            "ceremony's SRS (remove the zk folder, then --srs FILE), or pass --allow-development-srs if you "
+            "accept exactly that on this chain."
+        )
+
+
 def register_model(
-    ape, project, account, network: str, zk: ZkModel, controller: str | None = None, pools: tuple[str, ...] = ()
+    ape,
+    project,
+    account,
+    network: str,
+    zk: ZkModel,
+    controller: str | None = None,
+    pools: tuple[str, ...] = (),
+    allow_development_srs: bool = False,
 ) -> Registration:
     """Deploys `zk`'s verifier and registers it at `controller` (a new FeeController when None), then puts
-    each of `pools` (whose controller must be that contract) under the model."""
+    each of `pools` (whose controller must be that contract) under the model. A development SRS is refused
+    unless the node is a local development node or `allow_development_srs`."""
+    check_srs_for_chain(ape, zk, allow_development_srs)
     txs: dict[str, str] = {}
     if controller is None:
         contract = deploy_controller(project, account)

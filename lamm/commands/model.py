@@ -27,7 +27,18 @@ def register(
         str | None, typer.Option(help="FeeController to register at (default: deploy a new one).")
     ] = None,
     pool: Annotated[list[str] | None, typer.Option(help="Pool to put under the model (repeatable).")] = None,
-    srs: Annotated[Path | None, typer.Option(help="KZG SRS file (production); default: a development SRS.")] = None,
+    srs: Annotated[
+        Path | None,
+        typer.Option(help="KZG SRS file (production); default: a development SRS. Must match a built circuit's."),
+    ] = None,
+    allow_development_srs: Annotated[
+        bool,
+        typer.Option(
+            "--allow-development-srs",
+            help="Register a circuit made with a development SRS on a node that is not a local development node, "
+            "accepting that whoever generated that SRS can forge proofs and set any fee.",
+        ),
+    ] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="Registration record (JSON).")] = None,
 ) -> None:
     """Build the model's circuit if missing, deploy its verifier and register it at a FeeController."""
@@ -37,7 +48,16 @@ def register(
 
     zk = zk_for_model(model, srs, log=err.print)
     with connect(network, rpc) as (ape, project):
-        record = register_model(ape, project, load_account(ape, account), network, zk, controller, tuple(pool or ()))
+        record = register_model(
+            ape,
+            project,
+            load_account(ape, account),
+            network,
+            zk,
+            controller,
+            tuple(pool or ()),
+            allow_development_srs,
+        )
     out.print(
         f"model {record.model_id}: verifier {record.verifier} ({record.verifier_bytes} bytes) registered at "
         f"FeeController {record.controller}; pools {', '.join(record.pools) or 'none'}; SRS {record.srs}"
