@@ -3,11 +3,18 @@
 @title AgentVault
 @notice Holds one user's ERC20 tokens and lets a trading agent swap them through whitelisted Uniswap V2
         and V3 routers, within the owner's guardrails: whitelisted tokens only, a maximum slippage against the
-        owner's reference prices, and a turnover cap per period. The owner can always withdraw everything.
+        owner's reference prices, and a turnover budget that refills over a period. The owner can always
+        withdraw everything.
 @dev Values are in raw units of the numeraire. A reference price is the value, in numeraire raw units, of
      1e18 raw units of the token: value(amount) = amount * price_wad // 1e18. The numeraire's own price is
-     1e18 and is never set. Reference prices are the owner's (or an owner-run oracle's) and go stale after
-     price_max_age seconds; the agent cannot trade a token whose price is stale.
+     1e18 and is never set. Reference prices are set by the owner, or by a price keeper the owner names
+     (a key that can be online, e.g. a scheduled job), and go stale after price_max_age seconds; the agent
+     cannot trade a token whose price is stale. The keeper cannot set a first price, and moves a price by at
+     most max_price_jump_bps per price_max_age (pro rata to the time since the last setting): a stolen
+     keeper key walks prices only that fast, and only the agent key can trade. The owner is not bounded.
+     The turnover budget is a decaying sum: the value traded so far decays linearly to zero over one period
+     from its last update, and a trade must keep it within turnover_cap_bps of the vault's value. In any
+     window of L seconds the agent trades at most cap * (1 + L / period); there is no boundary to straddle.
      Why this module is long: a contract is one deployable unit; its guardrails share storage and must sit in
      one place to be audited together.
 """
@@ -53,6 +60,10 @@ event ReferencePriceSet:
     price_wad: uint256
     timestamp: uint256
 
+event PriceKeeperSet:
+    keeper: indexed(address)
+    max_price_jump_bps: uint256
+
 event Trade:
     router: indexed(address)
     token_in: indexed(address)
@@ -65,10 +76,12 @@ event Trade:
 owner: public(immutable(address))
 numeraire: public(immutable(address))
 agent: public(address)
+price_keeper: public(address)
+max_price_jump_bps: public(uint256)
 
 # Packed state (getters below decode it), so that a trade reads few slots:
 # the limits, 64 bits each: max_slippage_bps | turnover_cap_bps << 64 | period << 128 | price_max_age << 192;
-# each token's reference price: price_wad | set_at << 192;  the turnover: value | period index << 192.
+# each token's reference price: price_wad | set_at << 192;  the turnover: value | updated_at << 192.
 _limits: uint256
 _prices: HashMap[address, uint256]
 _turnover: uint256
@@ -101,8 +114,8 @@ def __init__(
 def _set_limits(max_slippage_bps: uint256, turnover_cap_bps: uint256, period: uint256, price_max_age: uint256):
     assert max_slippage_bps <= BPS and period > 0, "BadLimits"
     assert turnover_cap_bps <= MASK64 and period <= MASK64 and price_max_age <= MASK64, "BadLimits"
-    # The current period's turnover is kept under a new period length (never forgiven).
-    self._turnover = self._turnover_used() | (block.timestamp // period << 192)
+    # The turnover used so far is kept (never forgiven) and decays under the new period from now on.
+    self._turnover = self._turnover_used() | (block.timestamp << 192)
     self._limits = max_slippage_bps | (turnover_cap_bps << 64) | (period << 128) | (price_max_age << 192)
     log LimitsSet(
         max_slippage_bps=max_slippage_bps, turnover_cap_bps=turnover_cap_bps, period=period,
@@ -164,12 +177,13 @@ def _total_value() -> uint256:
 @view
 @internal
 def _turnover_used() -> uint256:
-    """Value traded in the current period (zero before the first limits are set)."""
+    """The decayed value traded: each update's total falls linearly to zero over one period."""
     period: uint256 = (self._limits >> 128) & MASK64
     packed: uint256 = self._turnover
-    if period > 0 and packed >> 192 == block.timestamp // period:
-        return packed & MASK192
-    return 0
+    elapsed: uint256 = block.timestamp - (packed >> 192)
+    if period == 0 or elapsed >= period:
+        return 0
+    return (packed & MASK192) * (period - elapsed) // period
 
 
 @internal
@@ -256,10 +270,23 @@ def allow_router(router: address, allowed: bool):
 @external
 def set_limits(max_slippage_bps: uint256, turnover_cap_bps: uint256, period: uint256, price_max_age: uint256):
     """
-    @notice Sets the guardrails. A change of period keeps the current period's turnover.
+    @notice Sets the guardrails. The turnover used so far is kept and decays under the new period.
     """
     assert msg.sender == owner, "Unauthorized"
     self._set_limits(max_slippage_bps, turnover_cap_bps, period, price_max_age)
+
+
+@external
+def set_price_keeper(keeper: address, max_jump_bps: uint256):
+    """
+    @notice Names the price keeper (the zero address for none) and the most it may move a price per
+            price_max_age, in bps of the previous price.
+    """
+    assert msg.sender == owner, "Unauthorized"
+    assert max_jump_bps <= BPS, "BadLimits"
+    self.price_keeper = keeper
+    self.max_price_jump_bps = max_jump_bps
+    log PriceKeeperSet(keeper=keeper, max_price_jump_bps=max_jump_bps)
 
 
 @external
@@ -267,10 +294,24 @@ def set_reference_price(token: address, price_wad: uint256):
     """
     @notice Sets the reference price of `token`: numeraire raw units per 1e18 raw units of it, as of now.
             Zero clears it (the token then cannot be traded). The numeraire's price is fixed at 1e18.
+            The owner sets any price; the price keeper only moves a set price, by at most
+            max_price_jump_bps times min(1, seconds since it was set / price_max_age), or clears it.
     """
-    assert msg.sender == owner, "Unauthorized"
+    assert msg.sender == owner or (msg.sender == self.price_keeper and msg.sender != empty(address)), "Unauthorized"
     assert token != numeraire, "NumeraireFixed"
     assert price_wad <= MASK192, "BadPrice"
+    if msg.sender != owner and price_wad != 0:
+        packed: uint256 = self._prices[token]
+        old: uint256 = packed & MASK192
+        assert old > 0, "KeeperCannotInitialise"
+        max_age: uint256 = self._limits >> 192
+        elapsed: uint256 = min(block.timestamp - (packed >> 192), max_age)
+        step: uint256 = max(price_wad, old) - min(price_wad, old)
+        # step / old <= max_jump_bps / BPS * elapsed / max_age, cross-multiplied (max_age 0: no bound in time)
+        if max_age == 0:
+            assert step * BPS <= self.max_price_jump_bps * old, "PriceJump"
+        else:
+            assert step * BPS * max_age <= self.max_price_jump_bps * old * elapsed, "PriceJump"
     self._prices[token] = price_wad | (block.timestamp << 192)
     log ReferencePriceSet(token=token, price_wad=price_wad, timestamp=block.timestamp)
 
@@ -298,10 +339,10 @@ def _open_trade(router: address, token_in: address, token_out: address, amount_i
     price_out: uint256 = self._fresh_price(token_out, limits >> 192)
     value_in: uint256 = amount_in * price_in // WAD
 
-    # Turnover cap, against the vault's value before the trade.
+    # Turnover budget, against the vault's value before the trade.
     used: uint256 = self._turnover_used() + value_in
     assert used <= MASK192 and used * BPS <= ((limits >> 64) & MASK64) * self._total_value(), "TurnoverCapExceeded"
-    self._turnover = used | (block.timestamp // ((limits >> 128) & MASK64) << 192)
+    self._turnover = used | (block.timestamp << 192)
 
     # The router may take exactly amount_in of token_in and nothing else.
     assert extcall IERC20(token_in).approve(router, amount_in, default_return_value=True), "ApproveFailed"
@@ -343,7 +384,7 @@ def swap_v2(
     @notice The agent swaps `amount_in` of `token_in` for `token_out` through a whitelisted Uniswap V2
             Router02 (swapExactTokensForTokens on the direct pair), proceeds to the vault. Refused unless
             the value received at reference prices is within max_slippage_bps of the value given, and the
-            value traded this period stays within the turnover cap. Returns the amount received.
+            decaying turnover stays within the cap. Returns the amount received.
     """
     value_in: uint256 = 0
     price_out: uint256 = 0
@@ -372,8 +413,8 @@ def swap_v3(
     @notice The agent swaps `amount_in` of `token_in` for `token_out` through a whitelisted Uniswap V3
             SwapRouter (exactInputSingle on the pool of the two tokens at `fee`, no price limit), proceeds
             to the vault. The same guardrails as swap_v2: refused unless the value received at reference
-            prices is within max_slippage_bps of the value given, and the value traded this period stays
-            within the turnover cap. Returns the amount received.
+            prices is within max_slippage_bps of the value given, and the decaying turnover stays within
+            the cap. Returns the amount received.
     """
     value_in: uint256 = 0
     price_out: uint256 = 0
@@ -409,7 +450,7 @@ def max_slippage_bps() -> uint256:
 @external
 def turnover_cap_bps() -> uint256:
     """
-    @notice The value traded in a period may be at most the total value times this / 1e4 (may exceed 1e4).
+    @notice The decaying turnover may be at most the total value times this / 1e4 (may exceed 1e4).
     """
     return (self._limits >> 64) & MASK64
 
@@ -418,7 +459,7 @@ def turnover_cap_bps() -> uint256:
 @external
 def period() -> uint256:
     """
-    @notice Length of a turnover period in seconds; periods are block.timestamp // period.
+    @notice Seconds over which traded value decays to zero (the turnover budget refills).
     """
     return (self._limits >> 128) & MASK64
 
@@ -464,7 +505,7 @@ def total_value() -> uint256:
 @external
 def turnover_used() -> uint256:
     """
-    @notice Value traded in the current period, in numeraire raw units.
+    @notice Value traded, decayed linearly over one period since its last update, in numeraire raw units.
     """
     return self._turnover_used()
 
@@ -473,7 +514,7 @@ def turnover_used() -> uint256:
 @external
 def turnover_limit() -> uint256:
     """
-    @notice The most value the current period may trade in all, at the current total value.
+    @notice The most decayed turnover allowed at the current total value; a trade may add the difference.
     """
     return ((self._limits >> 64) & MASK64) * self._total_value() // BPS
 

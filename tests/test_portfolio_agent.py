@@ -19,9 +19,10 @@ from chain import FAR, MAX_UINT, forked_snapshot
 
 from agents.chain.snapshot import TOKENS, UNISWAP_V2_ROUTER02, UNISWAP_V3_SWAP_ROUTER
 from agents.portfolio.executor import ExecutorConfig, PortfolioExecutor, format_report
+from agents.portfolio.reference_prices import refresh_reference_prices
 from agents.portfolio.routing import get_amount_out
 from agents.portfolio.state import read_state
-from agents.portfolio.vault import deploy_vault, deposit, refresh_reference_prices, uniswap
+from agents.portfolio.vault import deploy_vault, deposit, uniswap
 from envs.portfolio_execution import amount_out
 from strategies.portfolio_spec import parse_portfolio_strategy
 
@@ -95,9 +96,11 @@ def test_reference_prices_come_from_v3_where_it_has_a_pool_else_v2(forked):
     sources = {p["token"]: p["source"] for p in forked["prices"]}
     assert sources == {TOKENS["USDC"][0]: "v3:500", TOKENS["USDT"][0]: "v2", TOKENS["WBTC"][0]: "v3:3000"}
     vault = forked["vault"]
-    # numeraire raw (WETH wei) per 1e18 raw units: 1/2,500 WETH per USDC and USDT, 40 WETH per WBTC
-    assert vault.price_wad(TOKENS["USDC"][0]) == vault.price_wad(TOKENS["USDT"][0]) == 4 * 10**26
-    assert abs(vault.price_wad(TOKENS["WBTC"][0]) / (40 * 10**28) - 1) < 1e-12
+    # numeraire raw (WETH wei) per 1e18 raw units: 1/2,500 WETH per USDC and USDT, 40 WETH per WBTC; a V3
+    # TWAP is the price at its mean tick, within a tick (1 bp) of the pool's
+    assert vault.price_wad(TOKENS["USDT"][0]) == 4 * 10**26
+    assert abs(vault.price_wad(TOKENS["USDC"][0]) / (4 * 10**26) - 1) < 1e-4
+    assert abs(vault.price_wad(TOKENS["WBTC"][0]) / (40 * 10**28) - 1) < 1e-4
 
 
 def test_constant_mix_from_all_usdc_reaches_equal_weights_with_exact_predictions(e):
@@ -205,7 +208,7 @@ def test_a_pair_moved_in_front_of_the_agent_reverts_its_trade_and_nothing_else_i
     sell, *buys = report.trades
     assert sell.status == "reverted" and sell.reason == reason and sell.realised_out is None
     assert all(t.status == "skipped" and "trade 0" in t.reason for t in buys)  # they needed its WETH
-    assert balances(e) == held and vault.turnover_used() == used
+    assert balances(e) == held and vault.turnover_used() <= used  # it only decays
     print(f"\nfront-run, tolerance {tolerance_bps} bps: {sell.reason}, tx {sell.tx_hash}, gas {sell.gas_used}")
     if sell.tx_hash:  # mined and reverted (Ape sends without estimating gas on local nodes): one nonce used
         assert e["agent"].nonce == nonce + 1 and e["ape"].chain.get_receipt(sell.tx_hash).failed
@@ -245,7 +248,7 @@ def test_only_the_agent_trades_through_the_vault(e):
     assert executor(e, account="stranger").step(dry_run=True).trades  # planning needs no rights
 
 
-def test_stale_reference_prices_are_reported_and_refreshed_by_the_owner(e):
+def test_stale_reference_prices_are_reported_and_refreshed_by_the_owner_or_keeper(e):
     ape, vault = e["ape"], e["vault"]
     ape.chain.mine(deltatime=PRICE_AGE + 60)
     held, nonce = balances(e), e["agent"].nonce
@@ -253,9 +256,10 @@ def test_stale_reference_prices_are_reported_and_refreshed_by_the_owner(e):
     assert report.trades and all(t.status in ("refused", "skipped") for t in report.trades)
     assert report.trades[0].reason.startswith("StalePrice: the vault's reference price of USDC is")
     assert balances(e) == held and e["agent"].nonce == nonce
-    with pytest.raises(ValueError, match="not the vault's owner"):
+    with pytest.raises(ValueError, match="neither the vault's owner nor its price keeper"):
         refresh_reference_prices(e["project"], vault, e["agent"])
-    refresh_reference_prices(e["project"], vault, e["owner"])
+    vault.set_price_keeper(e["stranger"], 1_000, sender=e["owner"])
+    refresh_reference_prices(e["project"], vault, e["stranger"])  # the keeper: same prices, no jump
     assert all(t.status == "done" for t in executor(e).step().trades)
 
 
@@ -267,9 +271,9 @@ def test_the_cli_reports_stale_prices_and_only_the_owner_refreshes_them(e):
     res = lamm(*args)
     assert res.returncode == 1, res.stderr[-2000:]
     assert res.stdout.count("refused: StalePrice: the vault's reference price of") == 3
-    assert "the owner must refresh it" in res.stdout and "0 of 3 trades done" in res.stdout
+    assert "the owner or the price keeper must refresh it" in res.stdout and "0 of 3 trades done" in res.stdout
     res = lamm(*args, "--refresh-prices")
-    assert res.returncode == 2 and "is not the vault's owner" in res.stderr
+    assert res.returncode == 2 and "neither the vault's owner nor its price keeper" in res.stderr
     assert e["agent"].nonce == nonce and balances(e) == held
 
 
@@ -339,7 +343,7 @@ def test_lamm_deploy_vault_writes_a_usable_record(e, tmp_path):
 
 def test_a_vault_with_both_routers_trades_each_token_where_it_quotes_best(e):
     """From 3 WETH to equal thirds: 1 WETH of USDC goes through the V3 0.05% pool (0.05% fee + ~0.1% impact
-    beats V2's 0.3%), USDT through V2 (no V3 pool), WBTC through V2 (its V3 pool has the same 0.3% fee and far
+    beats V2's 0.3%), USDT through V2 (no V3 pool), WBTC through V2 (its V3 pool has the same 0.3% fee and
     less depth). Every prediction, V2's formula or QuoterV2's, is realised exactly."""
     ape, project, owner, agent = e["ape"], e["project"], e["owner"], e["agent"]
     routers = [UNISWAP_V2_ROUTER02, UNISWAP_V3_SWAP_ROUTER]

@@ -53,9 +53,11 @@ def start_anvil(
     ready_timeout: float = 60.0,
     dump_state: Path | None = None,
     steps_tracing: bool = False,
+    genesis_timestamp: int | None = None,
 ) -> Node:
     """Starts anvil and waits until it answers; the fork URL is passed to anvil only, never printed.
-    `steps_tracing` records opcode traces for debug_traceTransaction (benchmarks)."""
+    `steps_tracing` records opcode traces for debug_traceTransaction (benchmarks); `genesis_timestamp` dates
+    the first block (later blocks keep the offset from the wall clock)."""
     port = port or free_port()
     cmd = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--silent"]
     if fork:
@@ -72,6 +74,8 @@ def start_anvil(
         cmd += ["--dump-state", str(dump_state)]
     if steps_tracing:
         cmd += ["--steps-tracing"]
+    if genesis_timestamp is not None:
+        cmd += ["--timestamp", str(genesis_timestamp)]
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     node = Node(process, f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + ready_timeout

@@ -6,6 +6,8 @@ mainnet addresses, and V2 and V3 pools seeded at realistic prices and depths. Po
 factories at their canonical addresses with the canonical pool bytecode, so their addresses are mainnet's too
 (and the V3 periphery, which derives pool addresses from that bytecode's hash, finds them). Tests serve it and
 fork it through Ape's `ethereum:mainnet-fork` exactly as a user forks mainnet with ETH_RPC_URL.
+The state is dated two days before it is built and each V3 pool keeps HISTORY observations, so a node serving
+it later has V3 TWAPs over any window up to then (at the pools' seeded prices), as mainnet's pools have.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import math
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from agents.chain.local_node import rpc, start_anvil
@@ -35,7 +38,9 @@ SWAP_ROUTER_CACHE_SLOT = 0  # SwapRouter.amountInCached, set to type(uint256).ma
 V3_FEE_TIERS = ((500, 10), (3000, 60), (10000, 200))
 V3_OWNER_SLOT = 3  # UniswapV3Factory.owner, after the pool deployer's `parameters` struct (slots 0-2)
 # V3 pools: (token a, token b, fee, price of a in b, liquidity L in sqrt(raw a * raw b) units, full range)
-V3_POOLS = (("WETH", "USDC", 500, 2_500, 5 * 10**16), ("WBTC", "WETH", 3000, 40, 10**13))
+V3_POOLS = (("WETH", "USDC", 500, 2_500, 5 * 10**16), ("WBTC", "WETH", 3000, 40, 6 * 10**15))
+AGE = 2 * 86_400  # seconds the state is dated back
+HISTORY = 128  # observations each V3 pool keeps (increaseObservationCardinalityNext)
 # V2 pools: (token a, token b, human amount of a, human amount of b): WETH at 2,500 USD, WBTC at 100,000 USD
 V2_POOLS = (("WETH", "USDC", 10_000, 25_000_000), ("WETH", "USDT", 8_000, 20_000_000), ("WBTC", "WETH", 200, 8_000))
 
@@ -63,7 +68,7 @@ def build_snapshot(out: Path) -> dict:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
-    node = start_anvil(chain_id=1, dump_state=tmp)
+    node = start_anvil(chain_id=1, dump_state=tmp, genesis_timestamp=int(time.time()) - AGE)
     try:
         w3 = Web3(Web3.HTTPProvider(node.url))
         me = w3.eth.accounts[0]
@@ -133,6 +138,7 @@ def build_snapshot(out: Path) -> dict:
             spacing = dict(V3_FEE_TIERS)[fee]
             top = 887272 // spacing * spacing
             send(caller.functions.mint(address, -top, top, liquidity))
+            send(pool.functions.increaseObservationCardinalityNext(HISTORY))
             v3_pools[f"{a}/{b}/{fee}"] = address
         # The periphery's factory and WETH9 are immutables: they move with the code. SwapRouter's one storage
         # slot, set by its constructor, is set again at the canonical address.
@@ -140,6 +146,8 @@ def build_snapshot(out: Path) -> dict:
         place(UNISWAP_V3_SWAP_ROUTER, *_npm(UNISWAP_V3_PERIPHERY / "SwapRouter.sol" / "SwapRouter.json"), *v3_args)
         rpc(node.url, "anvil_setStorageAt", [UNISWAP_V3_SWAP_ROUTER, hex(SWAP_ROUTER_CACHE_SLOT), "0x" + "f" * 64])
         place(UNISWAP_V3_QUOTER_V2, *_npm(UNISWAP_V3_PERIPHERY / "lens" / "QuoterV2.sol" / "QuoterV2.json"), *v3_args)
+        # The last block is dated now, so a node serving the state answers TWAP reads at once.
+        rpc(node.url, "evm_mine", [int(time.time())])
     finally:
         node.stop()
     if not tmp.exists():

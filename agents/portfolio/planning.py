@@ -143,7 +143,8 @@ def _precheck(state: VaultState, trade: PlannedTrade, turnover: int) -> int:
         trade.reason = (
             f"StalePrice: the vault's reference price of {asset.symbol} is "
             + ("unset" if asset.reference_wad == 0 else f"{state.timestamp - asset.reference_time} s old")
-            + f" (max {state.limits['price_max_age']} s); the owner must refresh it (--refresh-prices as the owner)"
+            + f" (max {state.limits['price_max_age']} s); the owner or the price keeper must refresh it"
+            + " (lamm agent prices)"
         )
         return 0
     if trade.side == "sell":

@@ -1,11 +1,7 @@
-"""`lamm deploy vault`: an AgentVault with its whitelists and limits, its record, and reference prices.
+"""`lamm deploy vault`: an AgentVault with its whitelists, limits and price keeper, and its record.
 
-Reference prices are read when the owner refreshes them and stored in the vault, so a trade moved in front
-of the agent's cannot move them: from the Uniswap V3 pool of (token, numeraire) at fee 500, else 3000, when
-the V3 factory has one with liquidity (price from slot0's sqrtPriceX96); otherwise the V2 pair's reserves.
-The agent may trade in the same pools (V2, or V3 where it quotes better); refresh prices away from trades.
-Prices are in the vault's units: numeraire raw units per 1e18 raw units of the token, so decimals are handled
-by working in raw units throughout.
+Reference prices (agents.portfolio.reference_prices) are in the vault's units: numeraire raw units per 1e18
+raw units of the token, so decimals are handled by working in raw units throughout.
 """
 
 from __future__ import annotations
@@ -17,12 +13,11 @@ from functools import cache
 from pathlib import Path
 
 from agents.chain.npm_artifacts import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, UNISWAP_V3_CORE, npm_contract
-from agents.chain.snapshot import TOKENS, UNISWAP_V2_FACTORY, UNISWAP_V2_ROUTER02, UNISWAP_V3_FACTORY
+from agents.chain.snapshot import TOKENS, UNISWAP_V2_ROUTER02
 from backtests.report import write_atomic
 
 WAD = 10**18
 ZERO = "0x" + "0" * 40
-V3_FEES = (500, 3000)
 
 
 @dataclass
@@ -40,6 +35,7 @@ class VaultDeployment:
     transactions: dict[str, str] = field(default_factory=dict)
     deposits: dict[str, int] = field(default_factory=dict)  # token address: raw amount
     reference_prices: list[dict] = field(default_factory=list)
+    price_keeper: str | None = None
 
 
 @cache
@@ -71,12 +67,42 @@ def resolve_token(spec: str) -> str:
 def parse_amount(text: str, decimals: int) -> int:
     """Human units (`1.5`) to raw units with `decimals`, exactly."""
     try:
-        value = Decimal(text) * 10**decimals
+        value = Decimal(text.strip()) * 10**decimals
     except InvalidOperation:
-        raise ValueError(f"amount {text!r}: give a number") from None
-    if value < 0 or value != value.to_integral_value():
-        raise ValueError(f"amount {text!r}: must be non-negative with at most {decimals} decimals")
+        raise ValueError(f"amount {text!r}: give a number, e.g. 1.5") from None
+    if not value.is_finite() or value < 0 or value != value.to_integral_value():
+        raise ValueError(f"amount {text!r}: give a finite, non-negative number with at most {decimals} decimals")
     return int(value)
+
+
+def parse_deposits(project, owner, items: list[str]) -> list[tuple[str, int]]:
+    """TOKEN=AMOUNT items (human units) to (token address, raw amount), each checked against what the owner
+    holds, before anything is sent."""
+    deposits: list[tuple[str, int]] = []
+    for item in items:
+        symbol, sep, amount = item.partition("=")
+        if not sep:
+            raise ValueError(f"--deposit {item!r}: write TOKEN=AMOUNT, e.g. USDC=30000")
+        address = resolve_token(symbol.strip())
+        erc20 = project.StandInToken.at(address)  # only the ERC20 functions are used
+        try:
+            raw = parse_amount(amount, erc20.decimals())
+        except ValueError as e:
+            raise ValueError(f"--deposit {item!r}: {e}") from None
+        if raw == 0:
+            raise ValueError(f"--deposit {item!r}: the amount must be positive")
+        deposits.append((address, raw))
+    wanted: dict[str, int] = {}
+    for address, raw in deposits:
+        wanted[address] = wanted.get(address, 0) + raw
+    for address, raw in wanted.items():
+        held = project.StandInToken.at(address).balanceOf(owner)
+        if held < raw:
+            raise ValueError(
+                f"--deposit: the owner {owner.address} holds {held} raw units of {address}, less than the {raw} "
+                "to deposit; nothing was sent"
+            )
+    return deposits
 
 
 def deploy_vault(
@@ -92,8 +118,13 @@ def deploy_vault(
     period: int,
     price_max_age: int,
     network: str | None = None,
+    price_keeper: str | None = None,
+    max_price_jump_bps: int = 1_000,
+    record_to: Path | None = None,
 ) -> VaultDeployment:
-    """Deploys an AgentVault owned by `owner`, whitelists `tokens` (besides the numeraire) and `routers`."""
+    """Deploys an AgentVault owned by `owner`, whitelists `tokens` (besides the numeraire) and `routers`, and
+    names the price keeper. With `record_to`, the record is written right after the deployment and after each
+    configuration step."""
     vault = project.AgentVault.deploy(
         agent, numeraire, max_slippage_bps, turnover_cap_bps, period, price_max_age, sender=owner
     )
@@ -116,14 +147,28 @@ def deploy_vault(
         receipt.block_number,
         {"deploy": receipt.txn_hash},
     )
+
+    def save() -> None:
+        if record_to is not None:
+            write_record(record, record_to)
+
+    save()
     for token in tokens:
         if int(token, 16) == int(numeraire, 16):
             continue  # whitelisted from the start
         record.transactions[f"allow_token:{token}"] = vault.allow_token(token, True, sender=owner).txn_hash
         record.tokens.append(token)
+        save()
     for router in routers:
         record.transactions[f"allow_router:{router}"] = vault.allow_router(router, True, sender=owner).txn_hash
         record.routers.append(router)
+        save()
+    if price_keeper:
+        receipt = vault.set_price_keeper(price_keeper, max_price_jump_bps, sender=owner)
+        record.transactions["set_price_keeper"] = receipt.txn_hash
+        record.price_keeper = price_keeper
+        record.limits["max_price_jump_bps"] = max_price_jump_bps
+        save()
     return record
 
 
@@ -138,65 +183,6 @@ def deposit(project, vault, owner, token: str, amount: int) -> dict[str, str]:
     return {f"approve:{token}": approve.txn_hash, f"deposit:{token}": done.txn_hash}
 
 
-def v2_price_wad(reserve_token: int, reserve_numeraire: int) -> int:
-    """Mid price of a V2 pair, numeraire raw units per 1e18 raw units of the token."""
-    return reserve_numeraire * WAD // reserve_token
-
-
-def v3_price_wad(sqrt_price_x96: int, token_is_token0: bool) -> int:
-    """Mid price of a V3 pool from slot0: sqrtPriceX96**2 / 2**192 is token1 raw per token0 raw."""
-    square = sqrt_price_x96 * sqrt_price_x96
-    return square * WAD >> 192 if token_is_token0 else (WAD << 192) // square
-
-
-def reference_price(
-    token: str, numeraire: str, v2_factory: str = UNISWAP_V2_FACTORY, v3_factory: str = UNISWAP_V3_FACTORY
-) -> dict:
-    """The token's price in the numeraire from the V3 pool at fee 500 or 3000 if one exists with liquidity,
-    else from the V2 pair; {'price_wad', 'source', 'pool'}."""
-    token0 = int(token, 16) < int(numeraire, 16)
-    factory = uniswap("v3_factory").at(v3_factory) if _has_code(v3_factory) else None
-    for fee in V3_FEES if factory else ():
-        pool = factory.getPool(token, numeraire, fee)
-        if pool != ZERO:
-            pool = uniswap("v3_pool").at(pool)
-            if pool.liquidity() > 0:
-                return {"price_wad": v3_price_wad(pool.slot0()[0], token0), "source": f"v3:{fee}", "pool": pool.address}
-    pair = uniswap("v2_factory").at(v2_factory).getPair(token, numeraire)
-    if pair == ZERO:
-        raise ValueError(f"no Uniswap V3 pool (fee 500/3000) or V2 pair prices {token} in {numeraire}")
-    r0, r1, _ = uniswap("v2_pair").at(pair).getReserves()
-    if min(r0, r1) == 0:
-        raise ValueError(f"the V2 pair {pair} of {token} and {numeraire} is empty")
-    price = v2_price_wad(r0, r1) if token0 else v2_price_wad(r1, r0)
-    return {"price_wad": price, "source": "v2", "pool": pair}
-
-
-def _has_code(address: str) -> bool:
-    import ape
-
-    return len(ape.chain.provider.get_code(address)) > 0
-
-
-def refresh_reference_prices(project, vault, owner, tokens: list[str] | None = None) -> list[dict]:
-    """Sets each token's reference price (default: every whitelisted token but the numeraire) from the
-    independent source of `reference_price`; only the vault's owner can. Returns what was set, per token."""
-    vault = project.AgentVault.at(vault) if isinstance(vault, str) else vault
-    if owner.address != vault.owner():
-        raise ValueError(f"{owner.address} is not the vault's owner: only the owner sets reference prices")
-    numeraire = vault.numeraire()
-    if tokens is None:
-        tokens = [vault.tokens(i) for i in range(vault.token_count())]
-    done = []
-    for token in tokens:
-        if int(token, 16) == int(numeraire, 16):
-            continue
-        price = reference_price(token, numeraire)
-        receipt = vault.set_reference_price(token, price["price_wad"], sender=owner)
-        done.append({"token": token, **price, "tx": receipt.txn_hash})
-    return done
-
-
 def write_record(record: VaultDeployment, path: Path) -> Path:
     write_atomic(Path(path), json.dumps(asdict(record), indent=2) + "\n")
     return Path(path)
@@ -207,8 +193,7 @@ __all__ = [
     "VaultDeployment",
     "deploy_vault",
     "deposit",
-    "refresh_reference_prices",
-    "reference_price",
+    "parse_deposits",
     "resolve_token",
     "write_record",
 ]

@@ -1,4 +1,4 @@
-"""`lamm agent fee | portfolio`: the live agents, once or on a loop."""
+"""`lamm agent fee | portfolio | prices`: the live agents, once or on a loop, and the price keeper's refresh."""
 
 from __future__ import annotations
 
@@ -73,7 +73,10 @@ def portfolio(
     once: Annotated[bool, typer.Option("--once", help="One rebalance, then exit.")] = False,
     every: Annotated[float | None, typer.Option(help="Seconds between rebalances (runs until Ctrl-C).")] = None,
     refresh_prices: Annotated[
-        bool, typer.Option("--refresh-prices", help="First set the reference prices (the account must own the vault).")
+        bool,
+        typer.Option(
+            "--refresh-prices", help="First set the reference prices (the account must be the vault's owner or keeper)."
+        ),
     ] = False,
     router: Annotated[str, typer.Option(help="Uniswap V2 Router02 to trade through.")] = ROUTER02,
     v3_router: Annotated[
@@ -94,7 +97,7 @@ def portfolio(
 
     from agents.chain.connection import connect, load_account
     from agents.portfolio.executor import ExecutorConfig, PortfolioExecutor
-    from agents.portfolio.vault import refresh_reference_prices
+    from agents.portfolio.reference_prices import refresh_reference_prices
     from backtests.report import write_atomic
     from strategies.portfolio_spec import parse_portfolio_strategy
 
@@ -125,3 +128,43 @@ def portfolio(
         out.print(f"report: {json_path}")
     if reports and any(t.status in ("refused", "reverted", "error") for t in reports[-1].trades):
         raise typer.Exit(1)  # something kept the vault from its target: said above, per trade
+
+
+@agent_app.command(
+    "prices",
+    epilog="Example: lamm agent prices --network ethereum:mainnet-fork --vault 0x... --account keeper",
+)
+@user_errors
+def prices(
+    vault: Annotated[str, typer.Option(help="AgentVault address (see `lamm deploy vault`).")],
+    network: NETWORK = "ethereum:local:foundry",
+    rpc: RPC = None,
+    account: Annotated[str, typer.Option(help="The vault's owner or price keeper: test:N, else a keystore alias.")] = (
+        "test:0"
+    ),
+    twap_seconds: Annotated[int, typer.Option(help="V3 TWAP window, seconds.")] = 1_800,
+    depth_multiple: Annotated[
+        float, typer.Option(help="A venue counts if its numeraire depth is this many times the vault's value.")
+    ] = 10.0,
+    agreement_bps: Annotated[int, typer.Option(help="Deep venues must agree within this, bps.")] = 300,
+    max_jump_bps: Annotated[int, typer.Option(help="Refuse a price this far from the stored one, bps.")] = 1_000,
+    allow_jump: Annotated[
+        bool, typer.Option("--allow-jump", help="Set prices beyond --max-jump-bps (the owner, after checking why).")
+    ] = False,
+) -> None:
+    """Refresh a vault's reference prices from deep Uniswap venues (V3 TWAPs, cross-checked); nothing is set
+    unless every token's price passes."""
+    from agents.chain.connection import connect, load_account
+    from agents.portfolio.reference_prices import PricePolicy, refresh_reference_prices
+
+    if twap_seconds <= 0 or depth_multiple < 0 or agreement_bps < 0 or max_jump_bps < 0:
+        raise ValueError("--twap-seconds must be positive; --depth-multiple and the bps bounds non-negative")
+    policy = PricePolicy(twap_seconds, depth_multiple, 0, agreement_bps, max_jump_bps)
+    with connect(network, rpc) as (ape, project):
+        quiet_ape()
+        sender = load_account(ape, account)
+        for price in refresh_reference_prices(project, vault, sender, policy=policy, allow_jump=allow_jump):
+            say(
+                f"reference price of {price['token']} set to {price['price_wad']} (wad) from {price['source']} "
+                f"{price['pool']}, depth {price['depth']}"
+            )

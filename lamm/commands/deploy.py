@@ -96,26 +96,36 @@ def vault(
         list[str] | None, typer.Option(help="TOKEN=AMOUNT in human units, deposited by the owner (repeatable).")
     ] = None,
     set_prices: Annotated[
-        bool, typer.Option(help="Set reference prices from Uniswap V3 (else V2) pools after deploying.")
+        bool, typer.Option(help="Set reference prices from deep Uniswap venues after deploying.")
     ] = True,
+    price_keeper: Annotated[
+        str | None, typer.Option(help="Address (or test:N) allowed to refresh reference prices besides the owner.")
+    ] = None,
+    max_price_jump_bps: Annotated[
+        int, typer.Option(help="Most the price keeper may move a price per --price-max-age, bps.")
+    ] = 1_000,
 ) -> None:
-    """Deploy an AgentVault owned by --account: whitelists, limits, optional deposits and reference prices."""
+    """Deploy an AgentVault owned by --account: whitelists, limits, optional deposits and reference prices.
+    Everything is checked before the first transaction; the record is written right after the deployment and
+    again after each later step, so a failure leaves a record of what was done."""
     from agents.chain.connection import connect, load_account
-    from agents.portfolio.vault import deploy_vault, parse_amount, refresh_reference_prices, resolve_token, write_record
+    from agents.portfolio.reference_prices import refresh_reference_prices
+    from agents.portfolio.vault import deploy_vault, parse_deposits, resolve_token, write_record
     from agents.portfolio.vault import deposit as deposit_token
 
     tokens = [resolve_token(t) for t in token]
     base = resolve_token(numeraire)
-    deposits = []
-    for item in deposit or []:
-        symbol, sep, amount = item.partition("=")
-        if not sep:
-            raise ValueError(f"--deposit {item!r}: write TOKEN=AMOUNT, e.g. USDC=30000")
-        deposits.append((resolve_token(symbol), amount))
+    if not 0 <= max_price_jump_bps <= 10_000:
+        raise ValueError(f"--max-price-jump-bps {max_price_jump_bps}: give 0 to 10000")
+    routers = [router_address(r) for r in router or ["v2"]]
     with connect(network, rpc) as (ape, project):
         quiet_ape()
         owner = load_account(ape, account)
         agent_address = load_account(ape, agent).address if agent.startswith("test:") else agent
+        keeper = None
+        if price_keeper:
+            keeper = load_account(ape, price_keeper).address if price_keeper.startswith("test:") else price_keeper
+        deposits = parse_deposits(project, owner, deposit or [])  # raises before anything is sent
         record = deploy_vault(
             ape,
             project,
@@ -123,24 +133,31 @@ def vault(
             agent_address,
             base,
             tokens,
-            [router_address(r) for r in router or ["v2"]],
+            routers,
             max_slippage_bps,
             turnover_cap_bps,
             period,
             price_max_age,
             network=network,
+            price_keeper=keeper,
+            max_price_jump_bps=max_price_jump_bps,
+            record_to=out_file,
         )
-        for address, amount in deposits:
-            raw = parse_amount(amount, project.StandInToken.at(address).decimals())
+        for address, raw in deposits:
             record.transactions.update(deposit_token(project, record.vault, owner, address, raw))
             record.deposits[address] = record.deposits.get(address, 0) + raw
+            write_record(record, out_file)
         if set_prices:
             record.reference_prices = refresh_reference_prices(project, record.vault, owner)
             for price in record.reference_prices:
                 record.transactions[f"set_reference_price:{price['token']}"] = price.pop("tx")
+            write_record(record, out_file)
     say(
         f"AgentVault {record.vault} on chain {record.chain_id}, block {record.block}: owner {record.owner}, agent "
-        f"{record.agent}, {len(record.tokens)} tokens besides the numeraire; record: {write_record(record, out_file)}"
+        f"{record.agent}, {len(record.tokens)} tokens besides the numeraire; record: {out_file}"
     )
     for price in record.reference_prices:
-        say(f"  reference price of {price['token']}: {price['price_wad']} (wad) from {price['source']} {price['pool']}")
+        say(
+            f"  reference price of {price['token']}: {price['price_wad']} (wad) from {price['source']} "
+            f"{price['pool']}, depth {price['depth']}"
+        )

@@ -35,7 +35,8 @@ def demo_vault(ape, project, owner, agent):
     """An AgentVault for `agent` holding FUNDS_USDC USDC: WETH numeraire, USDC, USDT and WBTC through Uniswap V2's
     Router02, 1% slippage bound, turnover up to twice the vault a day, reference prices an hour old at most."""
     from agents.chain.snapshot import TOKENS, UNISWAP_V2_ROUTER02
-    from agents.portfolio.vault import deploy_vault, deposit, refresh_reference_prices
+    from agents.portfolio.reference_prices import refresh_reference_prices
+    from agents.portfolio.vault import deploy_vault, deposit
 
     assets = [TOKENS[s][0] for s in ("USDC", "USDT", "WBTC")]
     record = deploy_vault(
