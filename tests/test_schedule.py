@@ -28,7 +28,8 @@ from chain import forked_snapshot
 from agents.chain.connection import connect
 from agents.chain.local_node import free_port, start_anvil
 from agents.chain.snapshot import TOKENS, UNISWAP_V2_ROUTER02
-from agents.portfolio.vault import deploy_vault, deposit, refresh_reference_prices
+from agents.portfolio.reference_prices import refresh_reference_prices
+from agents.portfolio.vault import deploy_vault, deposit
 from agents.schedule.database import open_engine
 from agents.schedule.ledger import Ledger
 from agents.schedule.reconcile import TRADE_TOPIC
@@ -178,6 +179,24 @@ def no_urls(e, *texts: str, extra: tuple[str, ...] = ()) -> None:
             assert url not in text and url.split("//")[1] not in text
 
 
+FAULTS = {"LAMM_TEST_FAULTS": "1"}  # the fault-injection hooks act only with this
+SECRET = "SECRETKEY123"
+SECRET_PATH = f"/v2/{SECRET}"
+
+
+def no_secret(e, *texts: str) -> None:
+    """The API key in a job's RPC path is nowhere people or files can see it: not in the texts given (the
+    daemon's output), not in any ledger row (inputs, summary, error, transactions), not in `lamm schedule runs`
+    as a table or as JSON."""
+    for text in texts:
+        assert SECRET not in text, text[-3000:]
+    rows = runs(e)
+    assert rows and SECRET not in json.dumps(rows, default=str), [(r["inputs"], r["error"]) for r in rows]
+    for args in ([], ["--json"]):
+        shown = lamm("schedule", "runs", "--db", e["db"], *args)
+        assert shown.returncode == 0 and SECRET not in shown.stdout + shown.stderr, shown.stdout[-3000:]
+
+
 def test_an_interval_job_runs_rebalances_with_one_ledger_row_each_and_survives_a_restart(e):
     nonce = e["agent"].nonce
     add_rebalance(e, every="2s")
@@ -240,7 +259,7 @@ def test_a_crash_after_intent_and_after_send_is_reconciled_and_never_run_twice(e
     add_rebalance(e, every="1s")
 
     # 1. SIGKILL right after the intent is committed: nothing was sent.
-    crashed = daemon(e, "--for", "60", env={"LAMM_SCHEDULE_CRASH": "after-intent"})
+    crashed = daemon(e, "--for", "60", env={**FAULTS, "LAMM_SCHEDULE_CRASH": "after-intent"})
     _, err = finish(crashed)
     assert crashed.returncode == -signal.SIGKILL and "SIGKILL after-intent" in err, err[-2000:]
     (first,) = runs(e)
@@ -250,7 +269,7 @@ def test_a_crash_after_intent_and_after_send_is_reconciled_and_never_run_twice(e
 
     # 2. The next daemon reconciles it (nothing on chain: not run again), then its own run is killed right after
     # the node accepted the transaction.
-    crashed = daemon(e, "--for", "60", env={"LAMM_SCHEDULE_CRASH": "after-send"})
+    crashed = daemon(e, "--for", "60", env={**FAULTS, "LAMM_SCHEDULE_CRASH": "after-send"})
     out, err = finish(crashed)
     assert crashed.returncode == -signal.SIGKILL and "SIGKILL after-send" in err, err[-2000:]
     first, second = runs(e)
@@ -285,7 +304,7 @@ def test_a_crash_after_intent_and_after_send_is_reconciled_and_never_run_twice(e
 
 def test_a_run_slower_than_its_interval_is_never_started_twice_and_sigterm_lets_it_finish(e):
     add_rebalance(e, every="1s")
-    process = daemon(e, "--for", "120", env={"LAMM_SCHEDULE_SLOW": "2.5"})
+    process = daemon(e, "--for", "120", env={**FAULTS, "LAMM_SCHEDULE_SLOW": "2.5"})
 
     def third_in_flight():
         rows = runs(e)
@@ -308,7 +327,7 @@ def test_a_run_slower_than_its_interval_is_never_started_twice_and_sigterm_lets_
 def test_a_second_signal_abandons_the_run_in_flight_before_it_sends_and_records_it(e):
     nonce = e["agent"].nonce
     add_rebalance(e, every="1s")
-    process = daemon(e, "--for", "120", env={"LAMM_SCHEDULE_SLOW": "30"})
+    process = daemon(e, "--for", "120", env={**FAULTS, "LAMM_SCHEDULE_SLOW": "30"})
     wait_for(e, lambda: [r for r in runs(e) if r["status"] == "intent"], 90, "the intent", process)
     process.send_signal(signal.SIGINT)  # stop: waits for the run...
     time.sleep(0.5)
@@ -349,50 +368,91 @@ def test_reconciliation_finds_a_transaction_the_run_did_not_record_by_the_sender
 
 
 class Proxy:
-    """A JSON-RPC proxy in front of the fork node that can be cut (connections closed unanswered) and restored."""
+    """A JSON-RPC proxy in front of the fork node, at any path (an API key there is ignored), one connection per
+    call. `mode`: "up" forwards; "drop" closes connections unanswered; "refuse" stops listening (connections are
+    refused, as by a node that went away); "html" answers every call with a non-JSON page (a gateway's error
+    page); "garbled-send" forwards eth_sendRawTransaction (the node takes the transaction) but answers it with
+    that page. `restore()` listens again on the same port and forwards."""
+
+    PAGE = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
     def __init__(self, upstream: str):
         proxy = self
-        self.down = False
+        self.mode = "up"
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if proxy.down:
-                    self.close_connection = True
+                mode = proxy.mode
+                self.close_connection = True
+                if mode in ("drop", "refuse"):
+                    return
+                sending = b'"eth_sendRawTransaction"' in body
+                if mode == "html" or mode == "garbled-send" and sending:
+                    if sending:
+                        requests.post(upstream, data=body, headers={"Content-Type": "application/json"}, timeout=30)
+                    self.reply(200, proxy.PAGE, "text/html")
                     return
                 reply = requests.post(upstream, data=body, headers={"Content-Type": "application/json"}, timeout=30)
-                self.send_response(reply.status_code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply.content)))
+                self.reply(reply.status_code, reply.content, "application/json")
+
+            def reply(self, status: int, content: bytes, kind: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(content)))
+                self.send_header("Connection", "close")
                 self.end_headers()
-                self.wfile.write(reply.content)
+                self.wfile.write(content)
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.handler = Handler
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._listen()
+
+    def _listen(self) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self.handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def close(self):
+    def fail(self, mode: str) -> None:
+        if mode == "refuse":
+            self.close()
+        self.mode = mode
+
+    def restore(self) -> None:
+        if self.mode == "refuse":
+            self._listen()
+        self.mode = "up"
+
+    def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
 
 
-def test_the_rpc_going_away_mid_run_fails_that_run_with_its_reason_and_the_next_run_succeeds(e):
+@pytest.mark.parametrize(
+    "fault, reason",
+    [("drop", "connection aborted"), ("refuse", "max retries exceeded with url: <rpc>"), ("html", "could not decode")],
+)
+def test_the_rpc_going_away_or_answering_garbage_mid_run_fails_that_run_with_its_reason_and_the_next_run_succeeds(
+    e, fault, reason
+):
+    """The job's RPC URL carries an API key in its path; between the run's intent and its trade the node drops
+    the connection, refuses connections, or a gateway answers HTML instead of JSON: that run fails before
+    sending, with the reason and never the key (requests quotes the path: "... with url: /v2/KEY")."""
     proxy = Proxy(e["fork_url"])
     try:
         nonce = e["agent"].nonce
-        add_rebalance(e, every="2s", rpc=proxy.url)
-        process = daemon(e, "--for", "150", env={"LAMM_SCHEDULE_SLOW": "2"})
+        add_rebalance(e, every="2s", rpc=proxy.url + SECRET_PATH)  # an API key in the path, as providers do
+        process = daemon(e, "--for", "150", env={**FAULTS, "LAMM_SCHEDULE_SLOW": "2"})
         wait_for(e, lambda: [r for r in runs(e) if r["status"] == "intent"], 90, "the first intent", process)
-        proxy.down = True  # during the run's wait between its intent and its trade
+        proxy.fail(fault)  # during the run's wait between its intent and its trade
         failed = wait_for(e, lambda: [r for r in runs(e) if r["status"] == "failed"], 90, "a failed run", process)[0]
-        proxy.down = False
+        proxy.restore()
         done = wait_for(e, lambda: [r for r in runs(e) if r["status"] == "done"], 90, "the next run", process)
         process.send_signal(signal.SIGTERM)
         out, err = finish(process)
@@ -401,7 +461,7 @@ def test_the_rpc_going_away_mid_run_fails_that_run_with_its_reason_and_the_next_
         proxy.close()
     rows = runs(e)
     assert rows[0]["run_id"] == failed["run_id"] and rows[0]["intent"]["trades"]
-    assert "connection" in failed["error"].lower(), failed["error"]
+    assert reason in failed["error"].lower() and failed["summary"].startswith("failed: "), failed["error"]
     assert failed["tx_hashes"] == [] and failed["nonce"] == nonce  # nothing was sent, nothing half-done
     assert all(r["status"] in ("done", "failed") for r in rows)  # nothing left in flight
     assert all(r["tx_hashes"] == [] for r in rows if r["status"] == "failed")
@@ -409,7 +469,42 @@ def test_the_rpc_going_away_mid_run_fails_that_run_with_its_reason_and_the_next_
     assert trades_on_chain(e) == [h for r in rows for h in hashes(r)]
     assert e["agent"].nonce == nonce + sum(1 for r in rows if r["status"] == "done")
     no_urls(e, out, err, *(r["error"] or "" for r in rows), extra=(proxy.url,))
-    print(f"\nRPC cut: {failed['summary']}; then {done[0]['summary']}")
+    no_secret(e, out, err)
+    assert {r["inputs"]["rpc"] for r in rows} == {"http://<rpc>"}  # the job store alone keeps the whole URL
+    assert os.stat(e["tmp"] / "schedule.db").st_mode & 0o777 == 0o600  # which only its owner may read
+    print(f"\nRPC {fault}: {failed['summary']}; then {done[0]['summary']}")
+
+
+def test_a_send_the_node_took_but_answered_with_garbage_is_reconciled_by_the_next_run_and_not_sent_again(e):
+    """The node takes the run's trade but the answer is garbage: the run fails with the reason, its transaction
+    recorded (signed, outcome unknown); the next run first settles it from the chain (mined) and then plans from
+    the state it left, so the trade is on chain once."""
+    proxy = Proxy(e["fork_url"])
+    try:
+        nonce = e["agent"].nonce
+        add_rebalance(e, every="2s", rpc=proxy.url + SECRET_PATH)
+        proxy.fail("garbled-send")
+        process = daemon(e, "--for", "150")
+        failed = wait_for(e, lambda: [r for r in runs(e) if r["status"] == "failed"], 90, "a failed run", process)[0]
+        proxy.restore()
+        done = wait_for(e, lambda: [r for r in runs(e) if r["status"] == "done"], 90, "the next run", process)
+        process.send_signal(signal.SIGTERM)
+        out, err = finish(process)
+        assert process.returncode == 0, err[-3000:]
+    finally:
+        proxy.close()
+    first, *_ = rows = runs(e)
+    assert first["run_id"] == failed["run_id"] and "decode" in failed["error"].lower(), failed["error"]
+    assert [t["state"] for t in failed["tx_hashes"]] == ["signed"]  # recorded before it left; answer unknown
+    assert [t["state"] for t in first["tx_hashes"]] == ["mined"] and "reconciled" in first["summary"]
+    sent = [h for r in rows for h in hashes(r)]
+    assert [t["state"] for r in rows for t in r["tx_hashes"]] == ["mined"] * len(sent)  # each settled, none lost
+    assert trades_on_chain(e) == sent and len(set(sent)) == len(sent) == len(rows)  # one trade per run, none twice
+    assert e["agent"].nonce == nonce + len(sent)
+    before = rows.index(next(r for r in rows if r["run_id"] == done[0]["run_id"]))
+    assert done[0]["nonce"] == nonce + before  # planned from the state the garbled runs left
+    no_secret(e, out, err)
+    print(f"\ngarbled send: {first['summary']}; then {done[0]['summary']}")
 
 
 @pytest.mark.parametrize(
@@ -535,7 +630,7 @@ def test_a_fee_update_job_records_its_proposal_before_sending_and_a_crash_after_
         "--model", str(fee_chain["model"]), "--pool", fee_chain["pool"], "--account", "test:0", "--id", "fee",
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
-    crashed = daemon(f, "--for", "60", env={"LAMM_SCHEDULE_CRASH": "after-send"})
+    crashed = daemon(f, "--for", "60", env={**FAULTS, "LAMM_SCHEDULE_CRASH": "after-send"})
     _, err = finish(crashed)
     assert crashed.returncode == -signal.SIGKILL and "SIGKILL after-send" in err, err[-2000:]
     (first,) = runs(f)

@@ -9,6 +9,10 @@ Stop (--for, --runs, SIGINT or SIGTERM): no new run starts; the run in flight fi
 seconds) and is recorded. A second signal, or the grace running out, abandons it at its next safe point
 (before its next transaction; it is recorded failed with what it did). A run that still does not end stays
 in flight in the ledger, for the next daemon to reconcile.
+
+A daemon that finds at a heartbeat that its lock row is no longer its own (another daemon took the database
+over, e.g. after this one was suspended) starts nothing more, abandons the run in flight at its next safe
+point and raises LockLost. Every line it logs is redacted of the jobs' RPC URLs.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from agents.chain.secrets import redact
 from agents.schedule import lock, runtime
 from agents.schedule.database import open_engine, shown
+from agents.schedule.jobstore import job_rpcs
 from agents.schedule.ledger import DONE, Ledger
 from agents.schedule.reconcile import reconcile_all
 
@@ -35,8 +41,10 @@ class Daemon:
         status: Callable[[str], None] | None = None,
         grace: float = 60.0,
     ):
-        self.db, self.log, self.status, self.grace = db, log, status or (lambda _: None), grace
+        self.db, self.status, self.grace = db, status or (lambda _: None), grace
+        self._say, self._urls = log, set()  # the jobs' RPC URLs, redacted from every line
         self.stopping = threading.Event()
+        self.lost: str | None = None  # why the lock is no longer ours
         self.finished: list[dict] = []
         self.skipped = 0
         self.on_finish: list[Callable[[dict], None]] = []
@@ -64,12 +72,18 @@ class Daemon:
         scheduler = None
         try:
             self.log(f"schedule daemon on {where}")
-            reconcile_all(ledger, self.log)
+            if runtime.injected_fault(runtime.CRASH_ENV) or runtime.injected_fault(runtime.SLOW_ENV):
+                self.log(f"test fault injection is on (${runtime.FAULTS_ENV}=1): not for real use")
+            rpcs = job_rpcs(engine)
+            self._urls.update(rpcs.values())
+            reconcile_all(ledger, self.log, rpcs)
             scheduler = self._scheduler(engine, control)
             control.on_finish.append(lambda row: self._finished(row, runs, scheduler))
             scheduler.start()
             self._loop(engine, scheduler, control, duration)
             self._shutdown(scheduler, control)
+            if self.lost:
+                raise lock.LockLost(self.lost)
         finally:
             if scheduler is not None and scheduler.running:
                 scheduler.shutdown(wait=False)
@@ -79,6 +93,10 @@ class Daemon:
                 signal.signal(sig, handler)
             engine.dispose()
         return self.finished
+
+    def log(self, line: str) -> None:
+        """A line for people, without the jobs' RPC URLs (nor parts of them, nor requests' url fragments)."""
+        self._say(redact(line, *self._urls))
 
     def _scheduler(self, engine, control):
         from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
@@ -126,11 +144,26 @@ class Daemon:
                 last_poll = now
                 self.status(self._status_line(scheduler, control, now - started))
             if now - last_beat >= HEARTBEAT_S:
-                lock.heartbeat(engine)
+                if not lock.heartbeat(engine):
+                    self._lost(engine, scheduler, control)
+                    break
                 last_beat = now
+
+    def _lost(self, engine, scheduler, control) -> None:
+        """Another daemon holds the lock now: nothing more starts here, and the run in flight stops before its
+        next transaction (the other daemon may already be reconciling it)."""
+        scheduler.pause()
+        control.abandon.set()
+        holder = lock.holder(engine)
+        self.lost = (
+            f"this daemon lost the schedule database's lock to another daemon ({holder}); it stopped scheduling "
+            "and abandoned any run in flight before its next transaction. Run one daemon per database"
+        )
+        self.log(f"lost the lock to another daemon ({holder}): stopping")
 
     def _status_line(self, scheduler, control, elapsed: float) -> str:
         jobs = scheduler.get_jobs()
+        self._urls.update(j.kwargs["rpc"] for j in jobs if j.kwargs.get("rpc"))
         upcoming = sorted((j.next_run_time, j.id) for j in jobs if j.next_run_time)
         nxt = f"next {upcoming[0][1]} at {upcoming[0][0].astimezone(UTC):%H:%M:%S} UTC" if upcoming else "none due"
         running = ", ".join(f"{r.job_id} ({r.status})" for r in list(control.active.values())) or "idle"

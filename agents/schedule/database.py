@@ -1,4 +1,8 @@
-"""The schedule database: its URL (--db, LAMM_SCHEDULE_DB, else SQLite at ~/.lamm/schedule.db) and engine."""
+"""The schedule database: its URL (--db, LAMM_SCHEDULE_DB, else SQLite at ~/.lamm/schedule.db) and engine.
+
+It holds each job's options, RPC URLs (API keys) included, in the job store: a SQLite file is made readable by
+its owner only (0600, in ~/.lamm at 0700 by default) before SQLite opens it.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +21,42 @@ def database_url(url: str | None = None) -> str:
     url = url or os.environ.get(ENV) or ""
     if not url:
         path = default_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         return f"sqlite:///{path}"
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser().resolve()}"
     return url
+
+
+def private_sqlite_file(url: str) -> None:
+    """For a SQLite file URL: creates the file with mode 0600 if missing, and takes group and others' access
+    away from an existing one (and its -wal, -shm and -journal files: SQLite creates those with the database
+    file's mode). Anything it may not do (another user's file) is left for SQLite to report or use."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - open_engine says what is wrong with the URL
+        return
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or parsed.query.get("uri"):
+        return
+    path = Path(name)
+    if not path.parent.is_dir():
+        return  # SQLite says it cannot open it
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return
+    for file in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
+        try:
+            mode = file.stat().st_mode
+            if mode & 0o077:
+                file.chmod(mode & 0o700)
+        except OSError:
+            continue
 
 
 def shown(url: str) -> str:
@@ -44,6 +79,8 @@ def open_engine(url: str | None = None):
     fix = f"check --db (or ${ENV}): any SQLAlchemy URL, e.g. sqlite:////path/schedule.db or postgresql://..."
     try:
         sqlite = url.startswith("sqlite")
+        if sqlite:
+            private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {}, pool_pre_ping=not sqlite)
         if sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -56,6 +93,17 @@ def open_engine(url: str | None = None):
     except SQLAlchemyError as e:
         raise ValueError(f"{where} is unreachable ({_first_line(e)}); {fix}") from None
     return engine
+
+
+def create_tables(engine, metadata) -> None:
+    """Creates the tables of `metadata` that are missing. Two processes starting at once on a new database may
+    both find a table missing; the one whose CREATE fails finds the table on a second look."""
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    try:
+        metadata.create_all(engine)
+    except (OperationalError, ProgrammingError, IntegrityError):
+        metadata.create_all(engine)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

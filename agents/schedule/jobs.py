@@ -11,12 +11,12 @@ step, its propose transaction recorded (decoded) as the intent before it leaves.
 from __future__ import annotations
 
 import math
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
 from agents.schedule.ledger import DONE, FAILED
 from agents.schedule.reconcile import reconcile_run, settled
-from agents.schedule.report import redact
 from agents.schedule.runtime import Run, recorded_run
 
 REBALANCE, FEE_UPDATE = "agents.schedule.jobs:rebalance", "agents.schedule.jobs:fee_update"
@@ -41,7 +41,7 @@ def rebalance(
     inputs = dict(network=network, vault=vault, strategy=strategy, account=account, rpc=rpc, router=router)
     inputs.update(tolerance_bps=tolerance_bps, min_trade_bps=min_trade_bps, deadline=deadline)
     inputs.update(max_trades=max_trades, dry_run=dry_run)
-    with recorded_run("rebalance", inputs, redact=lambda s: redact(s, rpc)) as run, chain(network, rpc) as (ape, p):
+    with recorded_run("rebalance", inputs) as run, chain(network, rpc) as (ape, p):
         from agents.portfolio.executor import ExecutorConfig, PortfolioExecutor
         from agents.schedule.seesaw import parse_strategy
 
@@ -61,9 +61,9 @@ def rebalance(
             why = "dry run: nothing sent" if dry_run else "nothing sent" if refused else plan.reason or "no trade"
             run.finish(
                 FAILED if refused else DONE,
-                redact(f"{why} ({_plan_line(plan)})", rpc),
+                f"{why} ({_plan_line(plan)})",
                 result=_json(plan.as_dict()),
-                error=redact(_plan_line(plan), rpc) if refused else None,
+                error=_plan_line(plan) if refused else None,
             )
             return
         if max_trades is not None and len(planned) > max_trades:
@@ -94,16 +94,16 @@ def rebalance(
         )
         run.finish(
             FAILED if errors else DONE,
-            redact(summary, rpc),
+            summary,
             result=_json(report.as_dict()),
-            error=redact(errors[0].reason, rpc) if errors else None,
+            error=errors[0].reason if errors else None,
         )
 
 
 def fee_update(network: str, model: str, pool: str, account: str, rpc: str | None = None) -> None:
     """One scheduled verified fee update of `pool` with the registered model in folder `model`."""
     inputs = dict(network=network, model=model, pool=pool, account=account, rpc=rpc)
-    with recorded_run("fee-update", inputs, redact=lambda s: redact(s, rpc)) as run:
+    with recorded_run("fee-update", inputs) as run:
         from agents.zk.model_circuit import zk_for_model
 
         zk = zk_for_model(Path(model), log=run.log)
@@ -143,21 +143,30 @@ def chain(network: str, rpc: str | None):
 
 
 def signer(ape, spec: str):
-    """The job's account, signing unattended: test:N, or a keystore alias whose passphrase is in
-    APE_ACCOUNTS_<alias>_PASSPHRASE (Ape would otherwise prompt, and nobody answers a daemon)."""
+    """The job's account, signing unattended: test:N, or a keystore alias whose passphrase is in the daemon's
+    environment (Ape would otherwise prompt, and nobody answers a daemon); see `passphrase_variables`."""
     import os
 
     from agents.chain.connection import load_account
 
     if spec.startswith("test:"):
         return load_account(ape, spec)
-    variable = f"APE_ACCOUNTS_{spec}_PASSPHRASE"
-    passphrase = os.environ.get(variable)
+    variables = passphrase_variables(spec)
+    passphrase = next((os.environ[v] for v in variables if os.environ.get(v)), None)
     if not passphrase:
-        raise ValueError(f"--account {spec}: set {variable} in the daemon's environment to sign unattended")
+        raise ValueError(f"--account {spec}: set {variables[0]} in the daemon's environment to sign unattended")
     account = load_account(ape, spec)
     account.set_autosign(True, passphrase=passphrase)
     return account
+
+
+def passphrase_variables(alias: str) -> tuple[str, ...]:
+    """Where a keystore alias's passphrase may be: APE_ACCOUNTS_<ALIAS>_PASSPHRASE with the alias uppercased and
+    every character but A-Z and 0-9 as `_` (a name shells can set: my-agent -> APE_ACCOUNTS_MY_AGENT_PASSPHRASE),
+    then Ape's own APE_ACCOUNTS_<alias>_PASSPHRASE with the alias as it is."""
+    usable = f"APE_ACCOUNTS_{re.sub(r'[^A-Z0-9]', '_', alias.upper())}_PASSPHRASE"
+    exact = f"APE_ACCOUNTS_{alias}_PASSPHRASE"
+    return (usable,) if exact == usable else (usable, exact)
 
 
 def probe(rpc: str) -> None:

@@ -108,6 +108,16 @@ def change_job(db: str | None, job_id: str, action: str) -> dict | None:
             raise ValueError(f"no scheduled job {job_id!r} in {where}; `lamm schedule list` shows the ids") from None
 
 
+def job_rpcs(engine) -> dict[str, str]:
+    """Each job's RPC URL by job id: only the job store keeps it whole (the ledger, redacted), and reconciling
+    a run needs it."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    store = SQLAlchemyJobStore(engine=engine, tablename=TABLE)
+    store.start(None, "default")  # creates the table when missing
+    return {job.id: job.kwargs["rpc"] for job in store.get_all_jobs() if job.kwargs.get("rpc")}
+
+
 def describe(job) -> dict:
     kind = next((k for k, ref in KINDS.items() if ref == job.func_ref), job.func_ref)
     trigger = job.name.split(" ", 1)[1] if " " in job.name else str(job.trigger)

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Column, DateTime, Float, Integer, MetaData, String, Table, Text, insert, select, update
 
+from agents.schedule.database import create_tables
+
 RUNNING, INTENT, SENT, DONE, FAILED, RECONCILED = "running", "intent", "sent", "done", "failed", "reconciled"
 IN_FLIGHT = (RUNNING, INTENT, SENT)
 UNSETTLED_TX = ("signed", "broadcast", "pending")  # outcome not known yet
@@ -66,7 +68,7 @@ class Ledger:
 
     def __init__(self, engine):
         self.engine = engine
-        METADATA.create_all(engine)
+        create_tables(engine, METADATA)
 
     def start(self, job_id: str, kind: str, scheduled: datetime | None, inputs: dict) -> str:
         run_id = uuid.uuid4().hex[:12]

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from eth_utils import keccak, to_checksum_address
 
+from agents.chain.secrets import PLACEHOLDER, redact
 from agents.schedule.ledger import FAILED, IN_FLIGHT, RECONCILED, UNSETTLED_TX, Ledger, utcnow
 
 TRADE_TOPIC = "0x" + keccak(text="Trade(address,address,address,uint256,uint256,uint256,uint256)").hex()
@@ -149,10 +150,16 @@ def _target_state(web3, run: dict, target: str | None, start: int, head: int, tx
 
 
 @contextmanager
-def chain_web3(inputs: dict):
-    """A Web3 on a job's chain: its --rpc directly, else through Ape's network (not for forks Ape starts per
-    run: nothing of those outlives the run, so None)."""
-    rpc, network = inputs.get("rpc"), inputs.get("network", "")
+def chain_web3(inputs: dict, rpc: str | None = None):
+    """A Web3 on a job's chain: its --rpc directly (`rpc`: the whole URL, from the job store; the ledger keeps
+    it redacted), else through Ape's network (not for forks Ape starts per run: nothing of those outlives the
+    run, so None)."""
+    network = inputs.get("network", "")
+    rpc = rpc or inputs.get("rpc")
+    if rpc and PLACEHOLDER in rpc:
+        raise ValueError(
+            "only its job keeps the whole RPC URL, and the job was removed: add it again (same --id and --rpc)"
+        )
     if rpc:
         from web3 import HTTPProvider, Web3
 
@@ -167,14 +174,14 @@ def chain_web3(inputs: dict):
         yield ape.chain.provider.web3
 
 
-def reconcile_all(ledger: Ledger, log: Callable[[str], None] = print) -> list[dict]:
-    """Reconciles every unsettled run (daemon start); a run whose chain cannot be reached stays as it is."""
+def reconcile_all(ledger: Ledger, log: Callable[[str], None] = print, rpcs: dict | None = None) -> list[dict]:
+    """Reconciles every unsettled run (daemon start) on its job's chain (`rpcs`: each job's RPC URL, from the
+    job store); a run whose chain cannot be reached stays as it is."""
     rows = []
     for run in ledger.unsettled():
-        from agents.schedule.report import redact
-
+        rpc = (rpcs or {}).get(run["job_id"])
         try:
-            with chain_web3(run["inputs"] or {}) as web3:
+            with chain_web3(run["inputs"] or {}, rpc) as web3:
                 if web3 is None:
                     ledger.update(
                         run["run_id"],
@@ -188,6 +195,6 @@ def reconcile_all(ledger: Ledger, log: Callable[[str], None] = print) -> list[di
                     continue
                 rows.append(reconcile_run(ledger, run, web3, log))
         except Exception as e:  # noqa: BLE001 - unreachable chain etc.: try again later, never re-run
-            reason = redact(f"{type(e).__name__}: {e}".splitlines()[0], (run["inputs"] or {}).get("rpc"))
+            reason = redact(f"{type(e).__name__}: {e}".splitlines()[0], rpc, (run["inputs"] or {}).get("rpc"))
             log(f"run {run['run_id']} of {run['job_id']} stays '{run['status']}': cannot reconcile now ({reason})")
     return rows

@@ -1,27 +1,15 @@
-"""What people see of jobs and runs: RPC URLs never shown, ledger rows as a table or JSON."""
+"""What people see of jobs and runs: RPC URLs never shown (`agents.chain.secrets.redact` on every text that may
+quote one), ledger rows as a table or JSON."""
 
 from __future__ import annotations
 
-import os
-import re
 from datetime import datetime
-from urllib.parse import urlsplit
 
-SECRET_INPUTS = ("rpc",)
+from agents.chain.secrets import redact
+from agents.schedule.runtime import SECRET_INPUTS, redact_all
+
 DEFAULTS = {"router": "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D", "tolerance_bps": 50, "min_trade_bps": 10.0}
 DEFAULTS["deadline"] = 300
-
-
-def redact(text: str, *urls: str | None) -> str:
-    """`text` without the given RPC URLs (nor $ETH_RPC_URL), their host:port, or requests' host=/port= pairs."""
-    for url in (*urls, os.environ.get("ETH_RPC_URL")):
-        if not url:
-            continue
-        text = text.replace(url, "<rpc>").replace(url.rstrip("/"), "<rpc>")
-        netloc = urlsplit(url).netloc
-        if netloc:
-            text = text.replace(netloc, "<rpc>")
-    return re.sub(r"host='[^']*', port=\d+", "host=<rpc>", text)
 
 
 def public_inputs(inputs: dict) -> dict:
@@ -30,13 +18,11 @@ def public_inputs(inputs: dict) -> dict:
 
 
 def public_run(row: dict) -> dict:
-    """A ledger row for --json: datetimes as ISO strings, secrets hidden."""
+    """A ledger row for --json: datetimes as ISO strings, secrets hidden (also in rows written before the
+    ledger kept RPC URLs redacted)."""
     out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+    out = redact_all(out, (row.get("inputs") or {}).get("rpc"))
     out["inputs"] = public_inputs(row.get("inputs") or {})
-    rpc = (row.get("inputs") or {}).get("rpc")
-    for key in ("summary", "error"):
-        if out.get(key):
-            out[key] = redact(out[key], rpc)
     return out
 
 

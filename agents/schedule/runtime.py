@@ -4,7 +4,12 @@ The daemon installs a `Control` (ledger, stop and abandon flags, listeners); `Le
 thread its job id and scheduled time; a job function wraps its work in `recorded_run`, which writes the row
 and guarantees it ends done or failed however the job ends (a crash leaves it in flight for reconciliation).
 
-Fault injection (tests only): LAMM_SCHEDULE_CRASH=after-intent|after-send makes the process SIGKILL itself
+Secrets: the run's RPC URL (an API key in its path, query or user part) is stored in the ledger redacted
+(`agents.chain.secrets.redacted_url`; only the job store keeps it whole, to run the job), and every text and
+JSON value the run writes to the ledger or logs is redacted of it.
+
+Fault injection, for tests only and inert unless LAMM_TEST_FAULTS=1 is also set (a stray variable in a
+user's environment does nothing): LAMM_SCHEDULE_CRASH=after-intent|after-send makes the process SIGKILL itself
 right after the intent is committed, or right after the node accepted the first transaction;
 LAMM_SCHEDULE_SLOW=SECONDS makes every run wait that long after its intent, before sending.
 """
@@ -22,9 +27,11 @@ from datetime import datetime
 from apscheduler.executors.base import run_job
 from apscheduler.executors.pool import ThreadPoolExecutor
 
+from agents.chain.secrets import redact, redacted_url
 from agents.schedule.ledger import DONE, FAILED, INTENT, RUNNING, SENT, Ledger
 
-CRASH_ENV, SLOW_ENV = "LAMM_SCHEDULE_CRASH", "LAMM_SCHEDULE_SLOW"
+CRASH_ENV, SLOW_ENV, FAULTS_ENV = "LAMM_SCHEDULE_CRASH", "LAMM_SCHEDULE_SLOW", "LAMM_TEST_FAULTS"
+SECRET_INPUTS = ("rpc",)  # job options that may carry an API key
 
 _local = threading.local()
 _control: Control | None = None
@@ -93,7 +100,9 @@ class Run:
     def __init__(self, control: Control, job_id: str, kind: str, scheduled: datetime | None, inputs: dict):
         self.control, self.ledger = control, control.ledger
         self.job_id, self.kind = job_id, kind
-        self.id = self.ledger.start(job_id, kind, scheduled, inputs)
+        self.urls = tuple(inputs[k] for k in SECRET_INPUTS if inputs.get(k))  # redacted from all it writes
+        stored = {k: (redacted_url(v) if k in SECRET_INPUTS else v) for k, v in inputs.items()}
+        self.id = self.ledger.start(job_id, kind, scheduled, stored)
         self.status = RUNNING
         self.target: str | None = None  # the contract its transactions go to
         self.label = ""  # what the next transaction is, for the ledger
@@ -102,19 +111,27 @@ class Run:
         self.sends = 0
         self.finished = False
 
+    def redact(self, value):
+        """`value` without the run's RPC URL or any part of it."""
+        return redact_all(value, *self.urls)
+
     def log(self, line: str) -> None:
-        self.control.log(f"[{self.job_id} {self.id}] {line}")
+        self.control.log(f"[{self.job_id} {self.id}] {self.redact(line)}")
+
+    def update(self, **values) -> None:
+        """Writes to the run's ledger row, redacted."""
+        self.ledger.update(self.id, **self.redact(values))
 
     def account(self, sender: str, nonce: int, block: int) -> None:
         """The sender and its nonce before anything was sent (updated again with the intent)."""
-        self.ledger.update(self.id, sender=sender, nonce=nonce, intent_block=block)
+        self.update(sender=sender, nonce=nonce, intent_block=block)
 
     def decide(self, decision: dict) -> None:
-        self.ledger.update(self.id, decision=decision)
+        self.update(decision=decision)
 
     def intend(self, intent: dict, sender: str, nonce: int, block: int) -> None:
         """Commits what the run will send, the sender and its nonce; nothing has been sent yet."""
-        self.ledger.update(self.id, intent=intent, sender=sender, nonce=nonce, intent_block=block, status=INTENT)
+        self.update(intent=intent, sender=sender, nonce=nonce, intent_block=block, status=INTENT)
         self.status = INTENT
         crash_point("after-intent")
 
@@ -124,7 +141,7 @@ class Run:
 
     def wait_if_slow(self) -> None:
         """Test hook: LAMM_SCHEDULE_SLOW seconds between the intent and the first send."""
-        seconds = float(os.environ.get(SLOW_ENV) or 0)
+        seconds = float(injected_fault(SLOW_ENV) or 0)
         if seconds > 0:
             self.log(f"slow run (test hook): waiting {seconds:g} s before sending")
             self.control.abandon.wait(seconds)
@@ -145,7 +162,7 @@ class Run:
             except Exception:  # noqa: BLE001 - the hash and nonce are what matters
                 pass
         tx.pop("data", None)
-        entry = {**tx, "label": self.label, "state": "signed"}
+        entry = self.redact({**tx, "label": self.label, "state": "signed"})
         self.sends += 1
         self.ledger.add_tx(self.id, entry)
         if self.status == RUNNING:  # no intent yet (fee updates): this transaction is the intent
@@ -153,25 +170,26 @@ class Run:
 
     def after_send(self, tx_hash: str, error: str | None = None) -> None:
         if error:
-            self.ledger.set_tx(self.id, tx_hash, state="rejected", error=error)
+            self.ledger.set_tx(self.id, tx_hash, state="rejected", error=self.redact(error))
             return
         self.ledger.set_tx(self.id, tx_hash, state="broadcast")
         if self.status != SENT:
-            self.ledger.update(self.id, status=SENT)
+            self.update(status=SENT)
             self.status = SENT
         crash_point("after-send")
 
     def settle(self, tx_hash: str, state: str, **values) -> None:
-        self.ledger.set_tx(self.id, tx_hash, state=state, **values)
+        self.ledger.set_tx(self.id, tx_hash, state=state, **self.redact(values))
 
     def finish(self, status: str, summary: str, **values) -> None:
-        self.ledger.finish(self.id, status, summary, **values)
+        self.ledger.finish(self.id, status, self.redact(summary), **self.redact(values))
         self.status, self.finished = status, True
 
 
 @contextmanager
-def recorded_run(kind: str, inputs: dict, redact: Callable[[str], str] = lambda s: s):
-    """A ledger row for the job thread's run; however the body ends, the row ends done or failed."""
+def recorded_run(kind: str, inputs: dict):
+    """A ledger row for the job thread's run; however the body ends, the row ends done or failed (with the
+    reason, redacted of the run's RPC URL)."""
     control = active_control()
     run = Run(control, getattr(_local, "job_id", None) or "manual", kind, getattr(_local, "scheduled", None), inputs)
     _local.run = run
@@ -184,9 +202,9 @@ def recorded_run(kind: str, inputs: dict, redact: Callable[[str], str] = lambda 
         run.log(str(e))
         run.finish(FAILED, f"abandoned: {e}", error=str(e))
     except Exception as e:  # noqa: BLE001 - every failure ends up in the ledger, with its reason
-        reason = redact(f"{type(e).__name__}: {e}".strip().splitlines()[0])
+        reason = f"{type(e).__name__}: {e}".strip().splitlines()[0]
         run.log(f"failed: {reason}")
-        run.finish(FAILED, f"failed: {reason}", error=redact(f"{type(e).__name__}: {e}"))
+        run.finish(FAILED, f"failed: {reason}", error=f"{type(e).__name__}: {e}")
     finally:
         _local.run = None
         control.active.pop(run.id, None)
@@ -195,8 +213,24 @@ def recorded_run(kind: str, inputs: dict, redact: Callable[[str], str] = lambda 
             listener(row)
 
 
+def redact_all(value, *urls: str | None):
+    """`value` (text, or JSON-able lists and dicts of it) with every text redacted of `urls`."""
+    if isinstance(value, str):
+        return redact(value, *urls)
+    if isinstance(value, dict):
+        return {k: redact_all(v, *urls) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_all(v, *urls) for v in value]
+    return value
+
+
+def injected_fault(variable: str) -> str | None:
+    """The value of a fault-injection variable, or None unless LAMM_TEST_FAULTS=1 switches the hooks on."""
+    return os.environ.get(variable) if os.environ.get(FAULTS_ENV) == "1" else None
+
+
 def crash_point(name: str) -> None:
     """Test-only fault injection: SIGKILL this process here when LAMM_SCHEDULE_CRASH names this point."""
-    if os.environ.get(CRASH_ENV) == name:
+    if injected_fault(CRASH_ENV) == name:
         print(f"fault injection: SIGKILL {name}", file=sys.stderr, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)

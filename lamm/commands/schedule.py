@@ -32,7 +32,11 @@ _ID = Annotated[str | None, typer.Option("--id", help="Job id (default KIND-xxxx
 _GRACE = Annotated[int, typer.Option(help="A run this many seconds late is skipped (missed runs coalesce to one).")]
 _NETWORK = Annotated[str, typer.Option(help="Ape network choice, e.g. ethereum:mainnet-fork.")]
 _RPC = Annotated[str | None, typer.Option(help="Attach to this running node (stored with the job, never printed).")]
-_ACCOUNT_HELP = "{who}: test:N on local chains, else a keystore alias (daemon: APE_ACCOUNTS_<alias>_PASSPHRASE)."
+_ACCOUNT_HELP = (
+    "{who}: test:N on local chains, else a keystore alias, whose passphrase the daemon reads from "
+    "APE_ACCOUNTS_<ALIAS>_PASSPHRASE (the alias uppercased, other characters than letters and digits as _: "
+    "my-agent -> APE_ACCOUNTS_MY_AGENT_PASSPHRASE)."
+)
 _JOB_ID = Annotated[str, typer.Argument(help="Job id (see `lamm schedule list`).")]
 
 
