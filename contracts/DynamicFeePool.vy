@@ -308,6 +308,8 @@ def _push(token: address, receiver: address, amount: uint256):
 def add_liquidity(amount0: uint256, amount1: uint256, min_shares: uint256, deadline: uint256) -> uint256:
     """
     @notice Deposits both tokens for LP shares. The first deposit sets the price and locks MINIMUM_SHARES.
+            Later deposits take amount0 and amount1 as maxima: the shares are those of the binding token, and
+            only the amounts those shares are worth (rounded up, for the pool) are pulled; the event logs them.
     """
     assert block.timestamp <= deadline, "Expired"
     assert amount0 > 0 and amount1 > 0, "ZeroAmount"
@@ -316,6 +318,8 @@ def add_liquidity(amount0: uint256, amount1: uint256, min_shares: uint256, deadl
     assert r0 + amount0 < RESERVE_LIMIT and r1 + amount1 < RESERVE_LIMIT, "ReserveOverflow"
     supply: uint256 = self.totalSupply
     shares: uint256 = 0
+    used0: uint256 = amount0
+    used1: uint256 = amount1
     if supply == 0:
         shares = isqrt(amount0 * amount1)
         assert shares > MINIMUM_SHARES, "ZeroLiquidity"
@@ -323,13 +327,16 @@ def add_liquidity(amount0: uint256, amount1: uint256, min_shares: uint256, deadl
         shares -= MINIMUM_SHARES
     else:
         shares = min(amount0 * supply // r0, amount1 * supply // r1)
+        # shares * r / supply <= amount for both tokens, so rounding up stays within the maxima
+        used0 = (shares * r0 + supply - 1) // supply
+        used1 = (shares * r1 + supply - 1) // supply
     assert shares > 0, "ZeroLiquidity"
     assert shares >= min_shares, "Slippage"
-    self._pull(token0, amount0)
-    self._pull(token1, amount1)
-    self._reserves = (r0 + amount0) | ((r1 + amount1) << 112) | (self._reserves >> 224 << 224)
+    self._pull(token0, used0)
+    self._pull(token1, used1)
+    self._reserves = (r0 + used0) | ((r1 + used1) << 112) | (self._reserves >> 224 << 224)
     self._mint(msg.sender, shares)
-    log AddLiquidity(provider=msg.sender, amount0=amount0, amount1=amount1, shares=shares)
+    log AddLiquidity(provider=msg.sender, amount0=used0, amount1=used1, shares=shares)
     return shares
 
 

@@ -132,6 +132,45 @@ def test_liquidity_round_trip_returns_the_pro_rata_reserves(env):
         ape.chain.restore(snapshot)
 
 
+def test_unbalanced_deposits_pull_only_the_proportional_amounts(env):
+    """The review's case: 10 of token0 and 30,000 of token1 at a price of 2,000 used to keep the surplus 10,000
+    of token1 in the pool. Now only 20,000 are pulled, the event says so, and a round trip loses rounding."""
+    ape, _, pool, (t0, t1), owner, _, _ = env
+    snapshot = ape.chain.snapshot()
+    try:
+        before = (t0.balanceOf(owner), t1.balanceOf(owner))
+        supply, r0, r1 = pool.totalSupply(), pool.reserve0(), pool.reserve1()
+        receipt = pool.add_liquidity(10 * 10**18, 30_000 * 10**6, 0, FAR, sender=owner)
+        event = receipt.decode_logs(pool.AddLiquidity)[0]
+        assert event.shares == 10 * 10**18 * supply // r0
+        assert (event.amount0, event.amount1) == (-(-event.shares * r0 // supply), -(-event.shares * r1 // supply))
+        assert abs(event.amount1 - 20_000 * 10**6) <= 1 and event.amount0 <= 10 * 10**18
+        assert (before[0] - t0.balanceOf(owner), before[1] - t1.balanceOf(owner)) == (event.amount0, event.amount1)
+        assert (pool.reserve0(), pool.reserve1()) == (r0 + event.amount0, r1 + event.amount1)
+        pool.remove_liquidity(event.shares, 0, 0, FAR, sender=owner)
+        lost = (before[0] - t0.balanceOf(owner), before[1] - t1.balanceOf(owner))
+        assert 0 <= lost[0] <= 2 and 0 <= lost[1] <= 2  # rounding, for the pool
+    finally:
+        ape.chain.restore(snapshot)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(amount0=st.integers(10**15, 10**24), amount1=st.integers(10**6, 10**15))
+def test_a_deposit_and_withdrawal_round_trip_loses_at_most_a_share(env, amount0, amount1):
+    """Any pair of maxima (from 0.001 to 1e6 of token0 and 1 to 1e9 of token1, the pool holding 1,000 and 2e6)."""
+    ape, _, pool, (t0, t1), owner, _, _ = env
+    snapshot = ape.chain.snapshot()
+    try:
+        supply, r0, r1 = pool.totalSupply(), pool.reserve0(), pool.reserve1()
+        before = (t0.balanceOf(owner), t1.balanceOf(owner))
+        shares = pool.add_liquidity(amount0, amount1, 0, FAR, sender=owner).decode_logs(pool.AddLiquidity)[0].shares
+        pool.remove_liquidity(shares, 0, 0, FAR, sender=owner)
+        lost = (before[0] - t0.balanceOf(owner), before[1] - t1.balanceOf(owner))
+        assert 0 <= lost[0] <= r0 // supply + 2 and 0 <= lost[1] <= r1 // supply + 2
+    finally:
+        ape.chain.restore(snapshot)
+
+
 def test_reentrancy_through_a_malicious_token_is_refused(env):
     ape, project, _, (_, t1), owner, controller, _ = env
     evil = project.ReentrantToken.deploy(sender=owner)
