@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from agents.chain.toolchain import ROOT, prepare
+from agents.chain.upstream_proxy import UpstreamProxy, has_secret
 
 
 @contextmanager
@@ -14,20 +15,22 @@ def connect(network: str = "ethereum:local:foundry", rpc: str | None = None):
     prepare()
     import ape
 
-    if "fork" in network:
-        _use_upstream(ape, network)
     settings = ({"uri": rpc} if network.endswith(":node") else {"host": rpc}) if rpc else {}
-    try:
-        context = ape.networks.parse_network_choice(network, provider_settings=settings)
-    except Exception as e:  # Ape raises several types for an unknown choice
-        raise ValueError(f"--network {network!r}: {e}") from None
-    with context:
-        yield ape, ape.Project(ROOT)
+    with ExitStack() as stack:
+        if "fork" in network:
+            _use_upstream(ape, network, stack)
+        try:
+            context = ape.networks.parse_network_choice(network, provider_settings=settings)
+        except Exception as e:  # Ape raises several types for an unknown choice
+            raise ValueError(f"--network {network!r}: {e}") from None
+        with context:
+            yield ape, ape.Project(ROOT)
 
 
-def _use_upstream(ape, network: str) -> None:
+def _use_upstream(ape, network: str, stack: ExitStack) -> None:
     """A fork's upstream is ETH_RPC_URL, read now: Ape expands variables in its config only once, when the
-    config loads, which may be before the variable was set."""
+    config loads, which may be before the variable was set. A URL that carries a secret is given to the fork
+    node as a local forwarder's address (closed with `stack`), so it stays off the node's command line."""
     import os
 
     url = os.environ.get("ETH_RPC_URL")
@@ -36,6 +39,8 @@ def _use_upstream(ape, network: str) -> None:
             f"--network {network}: set ETH_RPC_URL to the upstream RPC endpoint (mainnet, or "
             "`lamm chain up --snapshot FILE` offline)"
         )
+    if has_secret(url):
+        url = stack.enter_context(UpstreamProxy(url)).url
     ecosystem = network.split(":")[0] or "ethereum"
     upstream = network.split(":")[1].removesuffix("-fork") if ":" in network else "mainnet"
     getattr(ape.config.get_config("node"), ecosystem)[upstream.replace("-", "_")]["uri"] = url

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import requests
 
+from agents.chain.secrets import redact
 from agents.chain.toolchain import anvil_binary
+from agents.chain.upstream_proxy import UpstreamProxy, has_secret
 
 
 def free_port() -> int:
@@ -23,9 +25,10 @@ def free_port() -> int:
 class Node:
     process: subprocess.Popen
     url: str
+    proxy: UpstreamProxy | None = None  # forwards to a fork upstream that carries a secret
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stops the node by its PID (terminate, then kill)."""
+        """Stops the node by its PID (terminate, then kill), then its upstream forwarder."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -33,6 +36,9 @@ class Node:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.proxy is not None:
+            self.proxy.close()
+            self.proxy = None
 
 
 def rpc(url: str, method: str, params: list | None = None, timeout: float = 5.0):
@@ -55,17 +61,22 @@ def start_anvil(
     steps_tracing: bool = False,
     genesis_timestamp: int | None = None,
 ) -> Node:
-    """Starts anvil and waits until it answers; the fork URL is passed to anvil only, never printed.
+    """Starts anvil and waits until it answers. The fork URL is never printed; one that carries a secret
+    (agents.chain.upstream_proxy) reaches anvil through a local forwarder, so it is not on its command line.
     `steps_tracing` records opcode traces for debug_traceTransaction (benchmarks); `genesis_timestamp` dates
     the first block (later blocks keep the offset from the wall clock)."""
     port = port or free_port()
     cmd = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--silent"]
+    proxy = None
     if fork:
-        cmd += ["--fork-url", fork]
+        proxy = UpstreamProxy(fork) if has_secret(fork) else None
+        cmd += ["--fork-url", proxy.url if proxy else fork]
         if block is not None:
             cmd += ["--fork-block-number", str(block)]
     if state:
         if not Path(state).is_file():
+            if proxy:
+                proxy.close()
             raise FileNotFoundError(f"--snapshot {state}: no such file (make one with `lamm chain snapshot`)")
         cmd += ["--load-state", str(state)]
     if chain_id:
@@ -76,13 +87,16 @@ def start_anvil(
         cmd += ["--steps-tracing"]
     if genesis_timestamp is not None:
         cmd += ["--timestamp", str(genesis_timestamp)]
+    if proxy:
+        proxy.__enter__()
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    node = Node(process, f"http://127.0.0.1:{port}")
+    node = Node(process, f"http://127.0.0.1:{port}", proxy)
     deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            node.stop()
             reason = (process.stderr.read() or b"").decode(errors="replace").strip().splitlines()
-            raise RuntimeError(f"anvil exited: {reason[-1] if reason else 'no message'}")
+            raise RuntimeError(f"anvil exited: {redact(reason[-1], fork) if reason else 'no message'}")
         try:
             rpc(node.url, "eth_chainId", timeout=1.0)
             return node

@@ -69,5 +69,8 @@ class UpstreamProxy:
         self.close()
 
     def close(self) -> None:
-        self._server.shutdown()
+        """Stops serving (if it started) and frees the port; safe to call twice."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
         self._server.server_close()
