@@ -394,3 +394,33 @@ def test_a_vault_with_both_routers_trades_each_token_where_it_quotes_best(e):
         + ", ".join(f"{t.symbol} {t.venue} {t.gas_used}" for t in report.trades)
         + f"; weights after {', '.join(f'{k} {w:.4f}' for k, w in report.weights_after.items())}"
     )
+
+
+def test_two_tokens_with_one_symbol_are_told_apart_by_address(e):
+    """Anyone can deploy a token called WBTC. A vault that holds the real WBTC (40 WETH) and such a namesake
+    (priced at 1 WETH by its own deep pair) plans, pre-checks and sends each trade against its own token's
+    reference price and pair, and labels both by their addresses."""
+    ape, project, owner, agent = e["ape"], e["project"], e["owner"], e["agent"]
+    fake = project.TestToken.deploy("Wrapped BTC", "WBTC", 8, sender=owner)
+    factory = uniswap("v2_factory").at(uniswap("router").at(UNISWAP_V2_ROUTER02).factory())
+    factory.createPair(fake, e["WETH"], sender=owner)
+    pair = uniswap("v2_pair").at(factory.getPair(fake, e["WETH"]))
+    fake.mint(pair, 1_000 * 10**8, sender=owner)
+    e["WETH"].mint(pair, 1_000 * 10**18, sender=owner)
+    pair.mint(owner, sender=owner)
+    tokens = [TOKENS["WBTC"][0], fake.address]
+    args = (SLIPPAGE_BPS, TURNOVER_BPS, PERIOD, PRICE_AGE)
+    record = deploy_vault(ape, project, owner, agent.address, TOKENS["WETH"][0], tokens, [UNISWAP_V2_ROUTER02], *args)
+    refresh_reference_prices(project, record.vault, owner)
+    vault = project.AgentVault.at(record.vault)
+    assert vault.price_wad(fake) * 39 < vault.price_wad(TOKENS["WBTC"][0])
+    e["WETH"].mint(vault, 2 * 10**18, sender=owner)
+    strategy = parse_portfolio_strategy("mix")
+    report = PortfolioExecutor(ape, project, record.vault, agent, strategy, log=lambda _: None).step()
+    labels = [f"WBTC@{token[:8]}" for token in tokens]
+    assert [(t.side, t.symbol) for t in report.trades] == [("buy", label) for label in labels]
+    assert all(t.status == "done" for t in report.trades), [t.reason for t in report.trades]
+    assert [t.token for t in report.trades] == tokens
+    for symbol in labels:
+        assert abs(report.weights_after[symbol] - 1 / 2) < WEIGHT_TOLERANCE, report.weights_after
+    assert e["WBTC"].balanceOf(vault) > 0 and fake.balanceOf(vault) > 0

@@ -37,7 +37,8 @@ class ExecutorConfig:
 class PlannedTrade:
     index: int
     side: str  # 'sell' (token -> numeraire) or 'buy' (numeraire -> token)
-    symbol: str  # the non-numeraire token
+    symbol: str  # the non-numeraire token's label (its symbol, made unique in the vault)
+    token: str  # ... and its address, by which it is looked up
     token_in: str
     token_out: str
     amount_in: int
@@ -129,7 +130,7 @@ def _trade(index, side, asset, token_in, token_out, amount, out, mid_value, cfg,
     min_out = out * (BPS - cfg.tolerance_bps) // BPS
     cost = mid_value - out if side == "sell" else 0
     return PlannedTrade(
-        index, side, asset.symbol, token_in, token_out, amount, out, min_out, mid_value, cost, venue=venue
+        index, side, asset.symbol, asset.token, token_in, token_out, amount, out, min_out, mid_value, cost, venue=venue
     )
 
 
@@ -137,7 +138,7 @@ def _precheck(state: VaultState, trade: PlannedTrade, turnover: int) -> int:
     """Marks a trade the vault would refuse at its reference prices (checked before spending gas); returns the
     turnover it adds. The turnover check uses the vault's value before the plan (the vault's own check, at
     each trade, is final)."""
-    asset = next(a for a in state.assets if a.symbol == trade.symbol)
+    asset = next(a for a in state.assets if a.token == trade.token)
     if asset.reference_wad == 0 or state.timestamp > asset.reference_time + state.limits["price_max_age"]:
         trade.status = "refused"
         trade.reason = (
@@ -170,15 +171,15 @@ def _precheck(state: VaultState, trade: PlannedTrade, turnover: int) -> int:
 
 def planned_weights(state: VaultState, trades: list[PlannedTrade]) -> dict[str, float]:
     """Weights after the planned trades (not refused, nor needing a refused one) at the planning mid prices."""
-    held = {a.symbol: a.balance for a in state.assets}
+    held = {a.token: a.balance for a in state.assets}
     cash = state.numeraire.balance
     counted: set[int] = set()
     for t in trades:
         if t.status == "planned" and counted.issuperset(t.depends_on):
             counted.add(t.index)
-            held[t.symbol] += t.predicted_out if t.side == "buy" else -t.amount_in
+            held[t.token] += t.predicted_out if t.side == "buy" else -t.amount_in
             cash += t.predicted_out if t.side == "sell" else -t.amount_in
-    values = {a.symbol: a.value(held[a.symbol]) for a in state.assets}
+    values = {a.symbol: a.value(held[a.token]) for a in state.assets}
     total = cash + sum(values.values())
     out = {k: v / total if total else 0.0 for k, v in values.items()}
     out[state.numeraire.symbol] = cash / total if total else 0.0

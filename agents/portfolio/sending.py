@@ -38,7 +38,7 @@ class TradeSender:
         before each send."""
         from ape.exceptions import ContractLogicError
 
-        assets = {a.symbol: a for a in state.assets}
+        assets = {a.token: a for a in state.assets}
         numeraire = self.project.StandInToken.at(state.numeraire.token)
         for trade in trades:
             failed = [i for i in trade.depends_on if trades[i].status != "done"]
@@ -46,7 +46,7 @@ class TradeSender:
                 if trade.status == "planned":
                     trade.status, trade.reason = "skipped", f"needs the proceeds of trade {failed[0]}, which failed"
                 continue
-            asset = assets[trade.symbol]
+            asset = assets[trade.token]
             if trade.side == "buy":
                 held = numeraire.balanceOf(self.vault)
                 if held == 0:

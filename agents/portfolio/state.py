@@ -111,7 +111,19 @@ def read_state(project, vault, router: str = UNISWAP_V2_ROUTER02, v3_router: str
             if pool != ZERO and uniswap("v3_pool").at(pool).liquidity() > 0:
                 holding.v3_pools[fee] = pool
         state.assets.append(holding)
+    _unique_labels([state.numeraire, *state.assets])
     return state
+
+
+def _unique_labels(holdings: list[Holding]) -> None:
+    """A symbol two tokens share (anyone can deploy a token called WBTC) gets its address's start appended, so
+    reports and weights name each token once; everything else looks tokens up by address."""
+    seen: dict[str, int] = {}
+    for h in holdings:
+        seen[h.symbol] = seen.get(h.symbol, 0) + 1
+    for h in holdings:
+        if seen[h.symbol] > 1:
+            h.symbol = f"{h.symbol}@{h.token[:8]}"
 
 
 def _holding(project, vault, token: str) -> Holding:
