@@ -1,10 +1,11 @@
 """`lamm data fetch`: a pool's Swap events from an RPC endpoint into the canonical parquet schema.
 
-- Uniswap V3 `Swap` events map field for field; a V2 `Swap` takes its post-swap price and liquidity from the
-  `Sync` the pair emits just before it (sqrt_price_x96 = sqrt(reserve1/reserve0) * 2**96, liquidity =
-  sqrt(reserve0 * reserve1), exact integer square roots); our DynamicFeePool's `Swap` carries its reserves.
+- `envs.data.swap_logs` decodes and checks the answers (V3 Swap field for field; V2 Swap priced by the pair's
+  Sync before it; our DynamicFeePool's Swap by its reserves).
 - `eth_getLogs` runs in block chunks that halve when the endpoint answers "too many results" and grow back
-  after successes; other RPC errors are retried with exponential backoff, then end in one clear error.
+  after successes; other RPC errors are retried with exponential backoff.
+- A failure beyond the retries, or an answer that is not what was asked (see swap_logs), ends the fetch in one
+  `FetchError` line: the blocks, what the endpoint answered (never its URL) and what to do.
 - Each finished chunk is written atomically as `swaps-<first>-<last>.parquet` and recorded in
   `fetched.json`, so a re-run fetches only the missing blocks and an interruption leaves valid output.
 """
@@ -12,28 +13,29 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 
 from envs.data.schema import SWAP_SCHEMA
+from envs.data.swap_logs import LAMM_SWAP, V2_SWAP, V2_SYNC, V3_SWAP, BadAnswer, block_timestamp, brief, decode_logs
 from envs.data.swaps import save_swaps
 
-V3_SWAP = "0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67"
-V2_SWAP = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
-V2_SYNC = "0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"
-LAMM_SWAP = "0x8b1a96c4fc958135d55d707d94240123a052f9307c9202277c1a0bd26c9a0703"  # DynamicFeePool.Swap
 MANIFEST = "fetched.json"
 TOO_MANY = ("too many", "more than", "limit exceeded", "response size", "query returned", "range too large")
-Q96 = 2**96
+UNREACHABLE_HINT = "check --rpc, the network and the provider's status"
 
 
 class FetchError(RuntimeError):
-    """The endpoint failed beyond the retries; what was fetched before stays on disk."""
+    """The endpoint failed or answered something unusable; what was fetched before stays on disk."""
+
+
+class TooManyResults(RuntimeError):
+    pass
 
 
 @dataclass
@@ -42,73 +44,6 @@ class FetchReport:
     chunks: int
     skipped_blocks: int  # already fetched before this run
     out_dir: Path
-
-
-def _words(data: str) -> list[int]:
-    raw = data[2:] if data.startswith("0x") else data
-    return [int(raw[i : i + 64], 16) for i in range(0, len(raw), 64)]
-
-
-def _signed(value: int, bits: int = 256) -> int:
-    return value - (1 << bits) if value >= 1 << (bits - 1) else value
-
-
-def _topic_address(topic: str) -> str:
-    return "0x" + topic[-40:]
-
-
-def _tick(sqrt_price_x96: int) -> int:
-    if sqrt_price_x96 == 0:
-        return 0
-    price = (sqrt_price_x96 / Q96) ** 2
-    return math.floor(math.log(price) / math.log(1.0001))
-
-
-def decode_logs(logs: list[dict]) -> list[dict]:
-    """Canonical swap rows from raw logs (V3 Swap, or V2 Sync + Swap), in chain order."""
-    rows, last_sync = [], {}
-    for log in sorted(logs, key=lambda x: (int(x["blockNumber"], 16), int(x["logIndex"], 16))):
-        topic = log["topics"][0].lower()
-        block, index = int(log["blockNumber"], 16), int(log["logIndex"], 16)
-        words = _words(log["data"])
-        if topic == V2_SYNC:
-            last_sync[log["transactionHash"]] = (words[0], words[1])
-            continue
-        if topic == V3_SWAP:
-            sqrt_price = words[2]
-            row = dict(
-                amount0=_signed(words[0]),
-                amount1=_signed(words[1]),
-                sqrt_price_x96=sqrt_price,
-                liquidity=words[3],
-                tick=_signed(words[4]),
-            )
-        elif topic in (V2_SWAP, LAMM_SWAP):
-            if topic == V2_SWAP:
-                in0, in1, out0, out1 = words
-                r0, r1 = last_sync.get(log["transactionHash"], (0, 0))
-            else:
-                zero_for_one, amount_in, amount_out, _, r0, r1, _ = words  # the last is the fee paid, pips
-                in0, in1 = (amount_in, 0) if zero_for_one else (0, amount_in)
-                out0, out1 = (0, amount_out) if zero_for_one else (amount_out, 0)
-            sqrt_price = math.isqrt((r1 << 192) // r0) if r0 else 0
-            row = dict(
-                amount0=in0 - out0,
-                amount1=in1 - out1,
-                sqrt_price_x96=sqrt_price,
-                liquidity=math.isqrt(r0 * r1),
-                tick=_tick(sqrt_price),
-            )
-        else:
-            continue
-        row |= dict(
-            block_number=block,
-            log_index=index,
-            sender=_topic_address(log["topics"][1]),
-            recipient=_topic_address(log["topics"][2]),
-        )
-        rows.append(row)
-    return rows
 
 
 def _table(rows: list[dict], timestamps: dict[int, int]) -> pa.Table:
@@ -137,44 +72,74 @@ class Rpc:
         self.retries, self.backoff, self.timeout = retries, backoff, timeout
 
     def call(self, method: str, params: list):
-        import requests
-
+        """The call's result; TooManyResults at once, BadAnswer when every attempt failed."""
         last = ""
         for attempt in range(self.retries + 1):
             try:
-                reply = self._session.post(
-                    self._url,
-                    json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
-                    timeout=self.timeout,
-                )
-                reply.raise_for_status()
-                doc = reply.json()
-                if "error" in doc:
-                    message = str(doc["error"].get("message", doc["error"]))
-                    if any(s in message.lower() for s in TOO_MANY):
-                        raise TooManyResults(message)
-                    last = message
-                else:
-                    return doc["result"]
-            except TooManyResults:
-                raise
-            except (requests.RequestException, ValueError) as e:
-                last = type(e).__name__
+                return self._once(method, params)
+            except _Retry as e:
+                last = str(e)
             if attempt < self.retries:
                 time.sleep(self.backoff * 2**attempt)
-        raise FetchError(
-            f"RPC endpoint failed {method} after {self.retries + 1} attempts ({last}); "
-            "check the URL and the node, then re-run: fetched chunks are kept"
-        )
+        attempts = f"{self.retries + 1} attempt" + ("s" if self.retries else "")
+        raise BadAnswer(f"{method} failed after {attempts} (last: {last})", UNREACHABLE_HINT)
+
+    def _once(self, method: str, params: list):
+        import requests
+
+        try:
+            reply = self._session.post(
+                self._url,
+                json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as e:
+            raise _Retry(type(e).__name__) from None  # its text names the URL
+        if not reply.ok:
+            raise _Retry(f"HTTP {reply.status_code} {reply.reason or ''}".strip())
+        try:
+            doc = reply.json()
+        except ValueError:
+            raise _Retry(f"an answer that is not JSON: {brief(' '.join(reply.text.split()))}") from None
+        return _result(doc)
 
 
-class TooManyResults(RuntimeError):
-    pass
+def _result(doc: object):
+    """The result of a JSON-RPC reply; TooManyResults, or _Retry for an error or a reply that is not JSON-RPC."""
+    if not isinstance(doc, dict) or ("result" not in doc and doc.get("error") is None):
+        raise _Retry(f"an answer that is not JSON-RPC: {brief(doc)}")
+    error = doc.get("error")
+    if error is None:
+        return doc["result"]
+    message = str(error.get("message", error) if isinstance(error, dict) else error)
+    if any(s in message.lower() for s in TOO_MANY):
+        raise TooManyResults(message)
+    raise _Retry(f"JSON-RPC error {brief(message)}")
+
+
+class _Retry(Exception):
+    """One attempt that failed (a transport error, an HTTP error, a JSON-RPC error, not JSON-RPC at all)."""
 
 
 def _done_ranges(out_dir: Path) -> list[list[int]]:
+    """The block ranges fetched.json records as fetched (none before the first chunk)."""
     path = out_dir / MANIFEST
-    return json.loads(path.read_text())["done"] if path.exists() else []
+    if not path.exists():
+        return []
+    try:
+        done = json.loads(path.read_text())["done"]
+    except (ValueError, KeyError, TypeError):
+        done = None
+    if not (isinstance(done, list) and all(_is_range(r) for r in done)):
+        raise FetchError(
+            f"{path} is not a fetch record (its 'done' list of first, last block pairs is unreadable); restore it, "
+            "or delete it and the swaps-*.parquet files next to it to fetch again"
+        )
+    return done
+
+
+def _is_range(item: object) -> bool:
+    return isinstance(item, list) and len(item) == 2 and all(type(x) is int for x in item) and item[0] <= item[1]
 
 
 def _record(out_dir: Path, done: list[list[int]], a: int, b: int) -> None:
@@ -232,32 +197,57 @@ def fetch_swaps(
         while start <= b:
             end = min(start + size - 1, b)
             try:
-                logs = rpc.call(
-                    "eth_getLogs",
-                    [
-                        {
-                            "address": pool,
-                            "fromBlock": hex(start),
-                            "toBlock": hex(end),
-                            "topics": [[V3_SWAP, V2_SWAP, V2_SYNC, LAMM_SWAP]],
-                        }
-                    ],
+                table = _chunk_table(rpc, pool, start, end)
+            except TooManyResults as e:
+                if size > 1:
+                    size = max(size // 2, 1)
+                    continue
+                refused = BadAnswer(
+                    f"eth_getLogs refuses even one block ({e})", "use a provider with a higher log limit"
                 )
-            except TooManyResults:
-                if size == 1:
-                    raise FetchError(f"the endpoint refuses even one block ({start}) of logs") from None
-                size = max(size // 2, 1)
-                continue
-            rows = decode_logs(logs)
-            if rows:
-                blocks = sorted({r["block_number"] for r in rows})
-                stamps = {n: int(rpc.call("eth_getBlockByNumber", [hex(n), False])["timestamp"], 16) for n in blocks}
-                save_swaps(_table(rows, stamps), out_dir / f"swaps-{start:012d}-{end:012d}.parquet")
+                raise _failure(refused, rpc_url, start, end, out_dir) from None
+            except BadAnswer as e:
+                raise _failure(e, rpc_url, start, end, out_dir) from None
+            if table is not None:
+                save_swaps(table, out_dir / f"swaps-{start:012d}-{end:012d}.parquet")
+                swaps += table.num_rows
             _record(out_dir, done, start, end)
-            swaps += len(rows)
             chunks += 1
             if progress:
                 progress(end - start + 1)
             start = end + 1
             size = min(size * 2, max(chunk, 1) * 16)
     return FetchReport(swaps, chunks, skipped, out_dir)
+
+
+def _chunk_table(rpc: Rpc, pool: str, start: int, end: int) -> pa.Table | None:
+    """The pool's swaps in blocks start..end with their block times (None when there are none)."""
+    query = {
+        "address": pool,
+        "fromBlock": hex(start),
+        "toBlock": hex(end),
+        "topics": [[V3_SWAP, V2_SWAP, V2_SYNC, LAMM_SWAP]],
+    }
+    rows = decode_logs(rpc.call("eth_getLogs", [query]), pool, range(start, end + 1))
+    if not rows:
+        return None
+    blocks = sorted({r["block_number"] for r in rows})
+    return _table(rows, {n: block_timestamp(rpc.call("eth_getBlockByNumber", [hex(n), False]), n) for n in blocks})
+
+
+def _failure(bad: BadAnswer, rpc_url: str, start: int, end: int, out_dir: Path) -> FetchError:
+    """One line: where (the blocks), what the endpoint did (its text without the URL), what to do."""
+    return FetchError(
+        f"RPC endpoint (--rpc), blocks {start}..{end}: {_without_url(str(bad), rpc_url)}; {bad.hint}, then re-run: "
+        f"blocks already fetched stay in {out_dir} and are skipped"
+    )
+
+
+def _without_url(text: str, url: str) -> str:
+    """An endpoint's text without its URL nor any part that may hold a key (the host, path, query): the same
+    rule as agents.chain.secrets.redact, which this layer may not import."""
+    parts = urlsplit(url)
+    pieces = [url, url.rstrip("/"), parts.netloc, parts.query, parts.path.rstrip("/") if parts.path.strip("/") else ""]
+    for piece in sorted(filter(None, pieces), key=len, reverse=True):
+        text = text.replace(piece, "<rpc>")
+    return text
