@@ -125,3 +125,76 @@ def rpc_proxy(upstream: str, answers: dict | None = None):
     finally:
         server.shutdown()
         server.server_close()
+
+
+class FaultyRpc:
+    """A JSON-RPC forwarder on 127.0.0.1 in front of `upstream` that misbehaves on request: `fail(method, mode,
+    times)` makes the next `times` calls of `method` fail, with mode 'drop' (the connection is closed
+    unanswered, the call never reaches the node), 'lost' (the node takes the call, its answer is lost) or
+    'html' (a gateway's HTML page instead of JSON). `calls` counts the calls forwarded, by method."""
+
+    def __init__(self, upstream: str):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import requests
+
+        self.upstream, self.faults, self.calls = upstream, {}, {}
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = json.loads(raw)
+                methods = [c.get("method") for c in (body if isinstance(body, list) else [body])]
+                mode = next((outer._take(m) for m in methods if outer.faults.get(m)), None)
+                if mode == "drop":
+                    self.close_connection = True
+                    return
+                if mode == "html":
+                    return self._send(b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
+                for m in methods:
+                    outer.calls[m] = outer.calls.get(m, 0) + 1
+                answer = requests.post(outer.upstream, data=raw, headers={"Content-Type": "application/json"})
+                if mode == "lost":
+                    self.close_connection = True
+                    return
+                self._send(answer.content, "application/json")
+
+            def _send(self, payload: bytes, kind: str):
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def fail(self, method: str, mode: str, times: int = 1) -> None:
+        self.faults[method] = [mode] * times
+
+    def _take(self, method: str) -> str:
+        return self.faults[method].pop(0)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@contextmanager
+def faulty_rpc(upstream: str):
+    proxy = FaultyRpc(upstream)
+    try:
+        yield proxy
+    finally:
+        proxy.close()

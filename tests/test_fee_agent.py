@@ -12,12 +12,13 @@ from zk_policies import volatility_circuit
 
 from agents.chain.connection import connect
 from agents.chain.deployments import deploy_pool, deploy_test_tokens
-from agents.chain.local_node import start_anvil
+from agents.chain.local_node import rpc, start_anvil
 from agents.zk.registry import deploy_controller, register_model
 from envs.amm import PoolParams
 from envs.fee_rule import FeeRule
 
 FAR = 2**63
+FAULT_POOLS = ("lost", "drop", "reorg")  # the pools after the first two, by the fault test that uses each
 
 
 def lamm(*args: str) -> subprocess.CompletedProcess:
@@ -26,8 +27,8 @@ def lamm(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    """A node with a FeeController, the model registered and two pools under it (max step 25 bps and 0.5 bps),
-    swaps done: each test stands alone, in any order."""
+    """A node with a FeeController, the model registered and pools under it (max step 25 bps, 0.5 bps, then one
+    per fault test), swaps done: each test proposes on its own pool, so each stands alone, in any order."""
     model = tmp_path_factory.mktemp("model")
     zk = volatility_circuit(model)
     node = start_anvil()
@@ -37,7 +38,7 @@ def setup(tmp_path_factory):
             tokens = deploy_test_tokens(project, owner, 2**200)
             controller = deploy_controller(project, owner)
             pools = []
-            for step in (2_500, 50):
+            for step in (2_500, 50, *[2_500] * len(FAULT_POOLS)):
                 record = deploy_pool(
                     ape,
                     project,
@@ -63,7 +64,7 @@ def setup(tmp_path_factory):
 
 
 def test_register_then_the_agent_proves_and_changes_the_fee(setup, tmp_path):
-    url, model, zk, controller, (pool, tight) = setup
+    url, model, zk, controller, (pool, tight, *_) = setup
     record = tmp_path / "model.json"
     res = lamm(
         "model",
@@ -107,7 +108,7 @@ def test_register_then_the_agent_proves_and_changes_the_fee(setup, tmp_path):
 def test_the_agent_proposes_what_the_controller_clamps_to(setup):
     """A pool whose max step is 0.5 bps: the proven base is further away, the controller clamps it, and the
     agent's log says the clamped rule it set."""
-    url, model, _, _, (_, tight) = setup
+    url, model, _, _, (_, tight, *_) = setup
     res = lamm("agent", "fee", "--rpc", url, "--model", str(model), "--pool", tight, "--once")
     assert res.returncode == 0, res.stderr
     with connect(rpc=url) as (ape, project):
@@ -123,13 +124,13 @@ def test_the_agent_proposes_what_the_controller_clamps_to(setup):
     ],
 )
 def test_agent_bad_input_is_one_clear_line(setup, args, message):
-    url, model, _, _, (pool, _) = setup
+    url, model, _, _, (pool, *_) = setup
     res = lamm("agent", "fee", "--rpc", url, "--model", str(model), "--pool", pool, *args)
     assert res.returncode == 2 and message in res.stderr, res.stderr
 
 
 def test_an_unbuilt_model_folder_is_one_clear_line(setup, tmp_path):
-    url, _, _, _, (pool, _) = setup
+    url, _, _, _, (pool, *_) = setup
     res = lamm("agent", "fee", "--rpc", url, "--model", str(tmp_path), "--pool", pool, "--once")
     assert res.returncode == 2 and "card.json not found" in res.stderr, res.stderr
 
@@ -171,3 +172,66 @@ def test_a_development_srs_is_refused_off_a_development_node_unless_accepted(set
             assert accepted.returncode == 0 and f"model {zk.model_id}" in accepted.stdout, accepted.stderr
     finally:
         node.stop()
+
+
+def fee_agent(ape, project, model, pool, lines: list[str]):
+    from agents.fee.agent import FeeAgent
+    from agents.zk.model_circuit import zk_for_model
+
+    return FeeAgent(ape, project, ape.accounts.test_accounts[0], zk_for_model(model), pool, log=lines.append)
+
+
+def updates(project, controller: str, pool: str) -> list:
+    """The FeeUpdated events of `pool` on the chain as it is now."""
+    logs = project.FeeController.at(controller).FeeUpdated.range(0, project.chain_manager.blocks.head.number + 1)
+    return [log for log in logs if log.pool == pool]
+
+
+@pytest.mark.parametrize("fault", ["lost", "drop"])
+def test_a_proposal_whose_answer_is_lost_is_never_sent_twice(setup, fault):
+    """The node takes the proposal and its answer is lost ('lost'), or the connection drops before it reaches
+    the node ('drop'): the agent looks on chain instead of sending again, reports the update it finds (or
+    none), and the next step proposes only if nothing landed. One update, one nonce, whatever the fault."""
+    from chain import faulty_rpc
+
+    url, model, _, controller, pools = setup
+    pool = pools[2 + FAULT_POOLS.index(fault)]
+    lines: list[str] = []
+    with faulty_rpc(url) as node, connect(rpc=node.url) as (ape, project):
+        agent = fee_agent(ape, project, model, pool, lines)
+        nonce = ape.accounts.test_accounts[0].nonce
+        node.fail("eth_sendRawTransaction", fault)
+        step = agent.step()
+        assert any("checking whether the update landed" in line for line in lines), lines
+        if fault == "lost":
+            assert step.sent and step.tx_hash and step.gas_used > 0
+        else:
+            assert not step.sent and "the node never took the proposal" in step.reason
+            again = agent.step()
+            assert again.sent and again.tx_hash, (lines, again)
+        (update,) = updates(project, controller, pool)
+        assert node.calls["eth_sendRawTransaction"] == 1 and ape.accounts.test_accounts[0].nonce == nonce + 1
+        assert update.new_rule == project.DynamicFeePool.at(pool).rule()
+        later = agent.step()  # and once more: nothing to do
+        assert not later.sent and len(updates(project, controller, pool)) == 1
+
+
+def test_garbage_answers_to_reads_are_retried_and_a_reorg_is_recovered(setup):
+    """A gateway answers HTML to two reads: retried. Then the block with the update is reorged away (anvil
+    reverts to a snapshot): the next step sees the old rule and proposes again, and one update stands."""
+    from chain import faulty_rpc
+
+    url, model, _, controller, pools = setup
+    pool = pools[2 + FAULT_POOLS.index("reorg")]
+    lines: list[str] = []
+    with faulty_rpc(url) as node, connect(rpc=node.url) as (ape, project):
+        agent = fee_agent(ape, project, model, pool, lines)
+        node.fail("eth_call", "html", 2)
+        before_reorg = rpc(url, "evm_snapshot")
+        step = agent.step()
+        assert step.sent and sum("RPC error" in line for line in lines) == 2, (lines, step)
+        rpc(url, "evm_revert", [before_reorg])
+        assert updates(project, controller, pool) == [] and project.DynamicFeePool.at(pool).fee() == 3000
+        again = agent.step()
+        assert again.sent and again.proven_rule == step.proven_rule
+        assert len(updates(project, controller, pool)) == 1

@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from chain import FAR, MAX_UINT, forked_snapshot
 
@@ -275,70 +274,6 @@ def test_the_cli_reports_stale_prices_and_only_the_owner_refreshes_them(e):
     res = lamm(*args, "--refresh-prices")
     assert res.returncode == 2 and "neither the vault's owner nor its price keeper" in res.stderr
     assert e["agent"].nonce == nonce and balances(e) == held
-
-
-def test_lamm_deploy_vault_writes_a_usable_record(e, tmp_path):
-    ape, project, owner = e["ape"], e["project"], e["owner"]
-    e["USDC"].mint(owner, 5_000 * 10**6, sender=owner)
-    path = tmp_path / "vault.json"
-    res = lamm(
-        "deploy",
-        "vault",
-        "--network",
-        "ethereum:mainnet-fork",
-        "--rpc",
-        e["fork_url"],
-        "--account",
-        "test:0",
-        "--agent",
-        "test:1",
-        "--numeraire",
-        "WETH",
-        "--token",
-        "USDC",
-        "--token",
-        "USDT",
-        "--token",
-        "WBTC",
-        "--router",
-        "v2",
-        "--router",
-        UNISWAP_V3_SWAP_ROUTER,
-        "--max-slippage-bps",
-        "150",
-        "--deposit",
-        "USDC=5000",
-        "--out",
-        str(path),
-    )
-    assert res.returncode == 0, res.stderr[-2000:]
-    record = json.loads(path.read_text())
-    assert record["chain_id"] == 1 and record["network"] == "ethereum:mainnet-fork"
-    assert record["owner"] == owner.address and record["agent"] == e["agent"].address
-    assert record["numeraire"] == TOKENS["WETH"][0]
-    assert record["routers"] == [UNISWAP_V2_ROUTER02, UNISWAP_V3_SWAP_ROUTER]
-    assert record["tokens"] == [TOKENS[s][0] for s in ("USDC", "USDT", "WBTC")]
-    assert record["limits"] == {
-        "max_slippage_bps": 150,
-        "turnover_cap_bps": 20_000,
-        "period": 86_400,
-        "price_max_age": 3_600,
-    }
-    assert record["deposits"] == {TOKENS["USDC"][0]: 5_000 * 10**6}
-    assert [p["source"] for p in record["reference_prices"]] == ["v3:500", "v2", "v3:3000"]
-    assert {"deploy", f"deposit:{TOKENS['USDC'][0]}"} <= set(record["transactions"])
-    vault = project.AgentVault.at(record["vault"])
-    assert vault.owner() == owner.address and vault.agent() == e["agent"].address and vault.max_slippage_bps() == 150
-    assert vault.router_allowed(UNISWAP_V2_ROUTER02) and vault.router_allowed(UNISWAP_V3_SWAP_ROUTER)
-    assert vault.token_count() == 4
-    assert e["USDC"].balanceOf(vault) == 5_000 * 10**6
-    assert ape.chain.get_receipt(record["transactions"]["deploy"]).block_number == record["block"]
-    # Usable: the agent rebalances the new vault straight away.
-    strategy = parse_portfolio_strategy("mix")
-    report = PortfolioExecutor(ape, project, record["vault"], e["agent"], strategy).step()
-    assert report.trades and all(t.status == "done" for t in report.trades)
-    weights = np.array([report.weights_after[s] for s in ("USDC", "USDT", "WBTC")])
-    assert np.all(np.abs(weights - 1 / 3) < WEIGHT_TOLERANCE)
 
 
 def test_a_vault_with_both_routers_trades_each_token_where_it_quotes_best(e):

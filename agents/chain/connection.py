@@ -15,6 +15,8 @@ def connect(network: str = "ethereum:local:foundry", rpc: str | None = None):
     prepare()
     import ape
 
+    if rpc:
+        probe(rpc)
     settings = ({"uri": rpc} if network.endswith(":node") else {"host": rpc}) if rpc else {}
     with ExitStack() as stack:
         if "fork" in network:
@@ -25,6 +27,29 @@ def connect(network: str = "ethereum:local:foundry", rpc: str | None = None):
             raise ValueError(f"--network {network!r}: {e}") from None
         with context:
             yield ape, ape.Project(ROOT)
+
+
+def probe(rpc: str, timeout: float = 5.0) -> None:
+    """Refuses at once, in one line that never shows the URL's secret, an --rpc where no JSON-RPC node answers
+    (rather than let the provider wait and then start a node of its own)."""
+    import requests
+
+    from agents.chain.secrets import redacted_url
+
+    where = f"--rpc {redacted_url(rpc)}"
+    try:
+        answer = requests.post(
+            rpc, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=timeout
+        )
+        chain_id = answer.json().get("result")
+    except requests.Timeout:
+        raise ValueError(f"{where}: no answer within {timeout:g} s; check the URL and that the node runs") from None
+    except (ValueError, AttributeError):  # requests' JSONDecodeError is a ValueError (and a RequestException)
+        raise ValueError(f"{where}: the endpoint does not answer JSON-RPC; check the URL") from None
+    except requests.RequestException:
+        raise ValueError(f"{where}: cannot connect; start a node (e.g. `lamm chain up`) or check the URL") from None
+    if not isinstance(chain_id, str):
+        raise ValueError(f"{where}: the endpoint answered eth_chainId without a chain id; check the URL")
 
 
 def _use_upstream(ape, network: str, stack: ExitStack) -> None:

@@ -19,11 +19,27 @@ def with_retries(fn: Callable, attempts: int = 5, delay: float = 0.5, log: Calla
             delay *= 2
 
 
+TRANSIENT = (
+    "connection",
+    "timeout",
+    "timed out",
+    "not connected",
+    "refused",
+    "reset",
+    "could not decode",  # a gateway's HTML page (502, 503) instead of JSON
+    "expecting value",
+    "bad gateway",
+    "service unavailable",
+    "too many requests",
+)
+
+
 def transient(exc: Exception) -> bool:
-    """Whether an error looks like a lost or slow node rather than an answer."""
+    """Whether an error looks like a lost, slow or overloaded node (or a gateway in front of it) rather than an
+    answer of the node."""
     from ape.exceptions import ContractLogicError
 
     if isinstance(exc, ContractLogicError):
         return False
     text = f"{type(exc).__name__} {exc}".lower()
-    return any(word in text for word in ("connection", "timeout", "timed out", "not connected", "refused", "reset"))
+    return any(word in text for word in TRANSIENT)

@@ -4,7 +4,8 @@ One step: the moment the controller will check (the later of the pool's last swa
 update interval) and the pool's features then -> the ONNX rule (for the log) and the proof of the actions ->
 the rule the controller would set (its clamp, read from the contract) and the checks it makes (no change,
 too soon, the pool moved on) -> `FeeController.propose` -> receipt. When proving fails or the controller would
-refuse, nothing is sent and the reason is logged. RPC errors are retried with backoff.
+refuse, nothing is sent and the reason is logged. Reads are retried with backoff; a proposal whose answer is
+lost is not sent again: the agent looks for its FeeUpdated on chain and reports it, or reports it unsent.
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from agents.chain.retries import with_retries
+from eth_utils import keccak
+
+from agents.chain.retries import transient, with_retries
 from agents.zk.circuit import ZkModel
 from agents.zk.prover import ProofError, prove_fee
 from envs.features import FEATURE_NAMES, WAD, observation
 from envs.fee_rule import FeeRule
+
+LANDING_WAIT_S = 120.0  # how long a proposal whose answer was lost may stay pending before the step gives up
 
 
 def _shown(rule: FeeRule | None) -> str:
@@ -94,16 +99,57 @@ class FeeAgent:
         if reason:
             step.reason = f"not sent: {reason}"
             return self._done(step, started)
-        # a retry after a lost receipt cannot change the rule twice: the controller takes one update per interval
-        receipt = with_retries(
-            lambda: self.controller.propose(
+        since = with_retries(lambda: int(self._node("eth_blockNumber", []), 16), log=self.log)
+        nonce = with_retries(lambda: self._nonce("pending"), log=self.log)
+        try:
+            receipt = self.controller.propose(
                 address, self.zk.model_id, at, epoch, proof.actions, proof.proof, sender=self.account
-            ),
-            log=self.log,
-        )
-        step.sent, step.tx_hash, step.gas_used = True, receipt.txn_hash, receipt.gas_used
+            )
+            step.tx_hash, step.gas_used = receipt.txn_hash, receipt.gas_used
+        except Exception as exc:  # noqa: BLE001 - Ape and requests raise many types for a lost node
+            if not transient(exc):
+                raise
+            # The node may have taken the update before its answer was lost: look, never send it twice.
+            self.log(f"RPC error while proposing ({type(exc).__name__}); checking whether the update landed")
+            landed = with_retries(lambda: self._landed(since, nonce, new), log=self.log)
+            if isinstance(landed, str):
+                step.reason = f"not sent: the node failed while proposing and {landed}; next step"
+                return self._done(step, started)
+            step.tx_hash, step.gas_used = landed
+        step.sent = True
         step.reason = f"fee {old.base / 100:g} -> {new.base / 100:g} bps; rule {_shown(new)}"
         return self._done(step, started)
+
+    def _landed(self, since: int, nonce: int, new: FeeRule) -> tuple[str, int] | str:
+        """After a lost answer: (tx hash, gas) of the FeeUpdated for this pool to `new` once the proposal (the
+        account's transaction `nonce`) is mined, or why there is none. Waits while it is pending, up to
+        LANDING_WAIT_S. Asked of the node itself, past web3's caches, which a lost answer can leave stale."""
+        deadline = time.monotonic() + LANDING_WAIT_S
+        while self._nonce("latest") <= nonce:
+            if self._nonce("pending") <= nonce:
+                return "the node never took the proposal"
+            if time.monotonic() > deadline:
+                return f"the proposal is still pending after {LANDING_WAIT_S:.0f} s"
+            time.sleep(0.5)
+        topic = "0x" + keccak(text=self.controller.FeeUpdated.abi.selector).hex().removeprefix("0x")
+        pool_topic = "0x" + self.pool.address.lower().removeprefix("0x").rjust(64, "0")
+        query = {"fromBlock": hex(since), "toBlock": "latest", "address": self.controller.address}
+        for raw in self._node("eth_getLogs", [{**query, "topics": [topic, pool_topic]}]):
+            receipt = self.ape.chain.get_receipt(raw["transactionHash"])
+            for log in receipt.decode_logs(self.controller.FeeUpdated):
+                if log.pool == self.pool.address and log.new_rule == new.pack():
+                    return receipt.txn_hash, receipt.gas_used
+        return "the account's transaction was mined without this update (reverted, or another sent with its nonce)"
+
+    def _nonce(self, block: str) -> int:
+        return int(self._node("eth_getTransactionCount", [self.account.address, block]), 16)
+
+    def _node(self, method: str, params: list):
+        """One JSON-RPC call straight to the node (no middleware, no cache)."""
+        answer = self.ape.chain.provider.web3.provider.make_request(method, params)
+        if "error" in answer:
+            raise RuntimeError(f"{method}: {answer['error']}")
+        return answer["result"]
 
     def _refusal(self, new: FeeRule, old: FeeRule, epoch: int, at: int) -> str:
         """Why the proposal would be refused on-chain, checked before spending gas; '' when it would pass."""
