@@ -359,3 +359,35 @@ def test_two_tokens_with_one_symbol_are_told_apart_by_address(e):
     for symbol in labels:
         assert abs(report.weights_after[symbol] - 1 / 2) < WEIGHT_TOLERANCE, report.weights_after
     assert e["WBTC"].balanceOf(vault) > 0 and fake.balanceOf(vault) > 0
+
+
+@pytest.mark.parametrize("fault", ["lost", "drop", "html"])
+def test_a_node_fault_mid_rebalance_stops_the_sending_and_the_next_run_sends_nothing_twice(e, fault):
+    """The node takes the first trade and its answer is lost ('lost'), drops it unsent ('drop'), or a gateway
+    answers HTML to it ('html'): the run reports that trade as an error, sends nothing more and exits 1; the
+    next run plans from the chain as it is and completes the rebalance. Each token trades once in all."""
+    from chain import faulty_rpc
+
+    vault = e["vault"]
+    args = ("agent", "portfolio", "--network", "ethereum:mainnet-fork", "--vault", vault.address)
+    args += ("--strategy", "mix", "--account", "test:1", "--once")
+    start = e["ape"].chain.blocks.head.number
+    with faulty_rpc(e["fork_url"]) as node:
+        node.fail("eth_sendRawTransaction", fault)
+        first = lamm(*args, "--rpc", node.url)
+        assert first.returncode == 1, first.stderr[-2000:]
+        assert (
+            "#0 sell USDC" in first.stdout and ": error" in first.stdout and "not sent after the error" in first.stdout
+        )
+        assert node.calls.get("eth_sendRawTransaction", 0) == (1 if fault == "lost" else 0)
+        second = lamm(*args, "--rpc", node.url)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-2000:]
+    trades = [log for log in vault.Trade.range(start, e["ape"].chain.blocks.head.number + 1)]
+    sold = [t for t in trades if t.token_in == e["USDC"].address]
+    assert len(sold) == 1 and len(trades) == 3  # the lost sell was not repeated
+    assert sorted(t.token_out for t in trades if t.token_in == e["WETH"].address) == sorted(
+        [e["USDT"].address, e["WBTC"].address]
+    )
+    weights = read_state(e["project"], vault).named_weights()
+    for symbol in ("USDC", "USDT", "WBTC"):
+        assert abs(weights[symbol] - 1 / 3) < WEIGHT_TOLERANCE, weights
