@@ -25,3 +25,24 @@ def snapshot_state(tmp_path_factory) -> Path:
     state = tmp_path_factory.mktemp("snapshot") / "mainnet.json"
     build_snapshot(state)
     return state
+
+
+def pytest_collection_modifyitems(config, items):
+    """LAMM_TEST_SHUFFLE=SEED runs the modules, and the tests within each, in a random order (seeded), to show
+    that every test stands alone; modules stay whole so their shared fixtures are set up once."""
+    import os
+    import random
+
+    seed = os.environ.get("LAMM_TEST_SHUFFLE")
+    if not seed:
+        return
+    rng = random.Random(seed)
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    groups = list(modules.values())
+    rng.shuffle(groups)
+    for group in groups:
+        rng.shuffle(group)
+    items[:] = [item for group in groups for item in group]
+    config.issue_config_time_warning(pytest.PytestWarning(f"tests shuffled with seed {seed}"), stacklevel=2)
