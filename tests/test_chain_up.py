@@ -3,9 +3,7 @@
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -40,22 +38,6 @@ def test_chain_up_refuses_a_missing_snapshot_clearly(tmp_path):
     assert res.returncode == 2 and "no such file" in res.stderr
 
 
-class _HtmlPage(BaseHTTPRequestHandler):
-    """An endpoint that is not a node: any POST gets an HTML page, as a proxy or a wrong URL gives."""
-
-    def do_POST(self):  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = b"<html><body>502 Bad Gateway</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.mark.parametrize(
     ("command", "endpoint", "message"),
     [
@@ -69,24 +51,19 @@ class _HtmlPage(BaseHTTPRequestHandler):
     ],
 )
 def test_an_rpc_where_no_node_answers_is_refused_at_once_without_its_key(command, endpoint, message):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _HtmlPage)
-    port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    if endpoint == "html":
-        thread.start()
-    else:
-        server.server_close()  # nothing listens on the port
-    try:
+    from chain import faulty_rpc
+
+    from agents.chain.local_node import free_port
+
+    with faulty_rpc(f"http://127.0.0.1:{free_port()}") as gateway:  # a gateway with nothing behind it
+        gateway.fail("eth_chainId", "html", 10)  # a gateway's HTML page, as a wrong URL often gives
+        port = gateway.url.rsplit(":", 1)[1] if endpoint == "html" else str(free_port())
         url = f"http://127.0.0.1:{port}/v2/SECRETKEY123"
         started = time.monotonic()
         res = subprocess.run(
             [sys.executable, "-m", "lamm.cli", *command, "--rpc", url], capture_output=True, text=True, timeout=120
         )
         took = time.monotonic() - started
-    finally:
-        if endpoint == "html":
-            server.shutdown()
-            server.server_close()
     assert res.returncode == 2, res.stderr[-2000:]
     assert res.stderr.strip().startswith("error: --rpc http://<rpc>: ") and message in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
