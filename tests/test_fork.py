@@ -75,7 +75,7 @@ def test_deploy_our_pool_on_the_fork(forked):
     ape, project, _ = forked
     me = ape.accounts.test_accounts[0]
     weth, usdc = (project.StandInToken.at(TOKENS[s][0]) for s in ("WETH", "USDC"))
-    weth.mint(me, 100 * 10**18, sender=me)
+    weth.mint(me, 101 * 10**18, sender=me)  # 100 for liquidity, 1 to swap
     usdc.mint(me, 250_000 * 10**6, sender=me)
     record = deploy_pool(
         ape,
