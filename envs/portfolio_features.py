@@ -3,7 +3,9 @@ strategy so that what is trained is what runs.
 
 Per asset: log returns over the last 1, 24 and 168 decisions and the realised volatility of the last 24
 (fixed scales, no statistics of the data), then the current weights of the assets and of the numeraire. Only
-prices up to the decision are read. The action tilts the current weights, so doing nothing is the default.
+prices up to the decision are read. The action tilts a constant equal mix (the anchor) and may move part of
+the portfolio to the numeraire: the zero action is the equal mix itself, and with the trading band around the
+target (envs.portfolio_env) holding still is what a small action does.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ LOOKBACKS = (1, 24, 168)
 VOL_WINDOW = 24
 RETURN_SCALE = 10.0  # a 10% move reads 1.0
 OBS_CLIP = 10.0
-ACTION_TEMPERATURE = 3.0  # an action of +-1 multiplies a weight's odds by e**3
-WEIGHT_FLOOR = 1e-3  # so that a position at zero can be re-entered
+TILT = 1.0  # an asset action of +-1 multiplies its weight's odds in the anchor mix by e**1
 
 
 def observation_size(n_assets: int) -> int:
@@ -43,12 +44,10 @@ def portfolio_observation(prices: np.ndarray, t: int, weights: np.ndarray) -> np
     return observe(price_features(prices, t), weights)
 
 
-def weights_from_action(action: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Action in [-1, 1]^(N+1) -> target weights of the N assets: the current weights (the numeraire's last)
-    tilted in log space, so the zero action keeps the portfolio as it is and trading is a decision."""
-    current = np.append(weights, 1.0 - float(np.sum(weights)))
-    z = np.log(np.maximum(current, 0.0) + WEIGHT_FLOOR) + ACTION_TEMPERATURE * np.clip(
-        np.asarray(action, np.float64), -1, 1
-    )
+def weights_from_action(action: np.ndarray, n_assets: int) -> np.ndarray:
+    """Action in [-1, 1]^(N+1) -> target weights of the N assets: (1 - cash) * softmax(TILT * action[:N]), where
+    cash = max(action[N], 0) is the numeraire's share. The zero action is the constant equal mix."""
+    a = np.clip(np.asarray(action, np.float64), -1.0, 1.0)
+    z = TILT * a[:n_assets]
     e = np.exp(z - z.max())
-    return (e / e.sum())[:-1]
+    return (1.0 - max(float(a[n_assets]), 0.0)) * e / e.sum()

@@ -82,9 +82,11 @@ def test_the_environment_and_the_backtester_agree(tmp_path):
     from strategies.learned_portfolio import LearnedPortfolio
 
     series = synthetic_prices(n_assets=3, days=40, seed=3)
-    cfg = PortfolioTrainConfig(timesteps=2048, n_envs=1, n_steps=512, episode_days=10, fee_bps=10, depth=2e6)
+    cfg = PortfolioTrainConfig(
+        timesteps=2048, n_envs=1, n_steps=512, episode_days=10, fee_bps=10, depth=2e6, every=6, band=0.01
+    )
     model, _ = train_portfolio(series, cfg, tmp_path)
-    env = PortfolioEnv(series, cfg.execution, band=cfg.band)
+    env = PortfolioEnv(series, cfg.execution, band=cfg.band, every=cfg.every)
     obs, _ = env.reset()
     values = []
     done = False
@@ -95,14 +97,17 @@ def test_the_environment_and_the_backtester_agree(tmp_path):
         obs, _, _, done, info = env.step(action)
         values.append(info["value"])
     run = run_portfolio(series, LearnedPortfolio(tmp_path), cfg.execution)
-    # both invest in equal weights at step 0; the environment's k-th decision is the backtester's step k + 1,
-    # which values the portfolio after its trades at that step's prices, the environment after the next move
+    # both invest in equal weights at row 0; the environment's k-th decision is the backtester's row
+    # (k + 1) * every; the environment values the portfolio at the next decision's row before its trades,
+    # the backtester after each row's trades (none between decisions)
+    e = cfg.every
     backtest_next = [
         run.values[t]
         + float((run.weights[t] * run.values[t] / series.prices[t]) @ (series.prices[t + 1] - series.prices[t]))
-        for t in range(1, len(values) + 1)
+        for t in range(2 * e - 1, (len(values) + 2) * e - 1, e)
     ]
     assert np.allclose(values, backtest_next, rtol=1e-5)
+    assert np.count_nonzero(run.traded[1:][np.arange(1, len(run.traded)) % e != 0]) == 0
     # a reloaded model acts identically, and the ONNX weights are the torch ones
     from stable_baselines3 import PPO
 

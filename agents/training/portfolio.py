@@ -1,8 +1,11 @@
 """`lamm train portfolio`: PPO on PortfolioEnv, then the artifact: model.zip, policy.onnx (observation ->
 weights), card.json/md with the evaluation against buy-and-hold, constant mixes and momentum.
 
-The final model is shipped (no checkpoint is chosen on the evaluation period); training environments are
-random windows of the training period in subprocesses.
+Training pays the costs the policy will execute at (the LP fee, pool depth and gas of `lamm backtest
+portfolio`'s flags), decides every `every` rows, tilts the equal mix inside a no-trade band, and may be
+braked by a turnover penalty. Episodes are random windows of the training period or, with probability
+`synthetic_share`, of seeded synthetic markets with regimes (envs.synthetic_regimes). The final model is
+shipped (no checkpoint is chosen on the evaluation period).
 """
 
 from __future__ import annotations
@@ -21,14 +24,17 @@ from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 from torch import nn
 
 from agents.training.artifact import portable_path, sha256
+from agents.training.portfolio_bar import bar_line, quality_bar
 from backtests.portfolio_engine import portfolio_metrics, run_portfolio
 from envs.portfolio_env import PortfolioEnv
 from envs.portfolio_execution import ExecutionConfig
-from envs.portfolio_features import ACTION_TEMPERATURE, WEIGHT_FLOOR, observation_size
+from envs.portfolio_features import TILT, observation_size
 from envs.price_series import PriceSeries
+from envs.synthetic_regimes import synthetic_regimes
 from strategies.portfolio_spec import parse_portfolio_strategy
 
-BASELINES = ("hold", "mix", "mix:every=24", "mix:every=168", "mix:band=0.05", "momentum")
+BASELINES = ("hold", "mix", "mix:every=24", "mix:every=168", "mix:band=0.05", "mix:band=0.1", "momentum")
+CAPITAL = 1_000_000.0
 
 
 @dataclass(frozen=True)
@@ -36,19 +42,23 @@ class PortfolioTrainConfig:
     timesteps: int = 200_000
     seed: int = 0
     n_envs: int = 2
-    episode_days: float = 30.0
+    episode_days: float = 60.0
     net_arch: tuple[int, ...] = (64, 64)
     learning_rate: float = 3e-4
-    gamma: float = 0.99
+    gamma: float = 0.9
     n_steps: int = 2048
     batch_size: int = 256
     n_epochs: int = 10
-    log_std_init: float = -1.0
-    reward_scale: float = 100.0  # log returns per step are ~1e-3: scaled for the optimiser only
-    fee_bps: float = 10.0
-    depth: float | None = None
+    log_std_init: float = -1.5
+    reward_scale: float = 30.0  # log returns per decision are ~1e-2: scaled for the optimiser only
+    fee_bps: float = 30.0  # the execution model: as `lamm backtest portfolio` --trade-fee-bps, --pool-depth,
+    depth: float | None = None  # --trade-gas
     gas: float = 0.0
-    band: float = 0.02
+    band: float = 0.05  # trade only when some weight is this far from the target
+    every: int = 24  # rows of prices between decisions
+    turnover_penalty: float = 0.0  # training only: reward less this times the value traded over the value
+    synthetic: int = 8  # seeded synthetic regime markets mixed into training (0: real prices only)
+    synthetic_share: float = 0.5  # probability that an episode replays one of them
 
     @property
     def execution(self) -> ExecutionConfig:
@@ -60,11 +70,31 @@ class PortfolioTrainConfig:
         return d
 
 
-def _make(series: PriceSeries, cfg: PortfolioTrainConfig, episode_steps: int, seed: int):
+def training_markets(train: PriceSeries, cfg: PortfolioTrainConfig) -> tuple[list[PriceSeries], list[float]]:
+    """The training period and cfg.synthetic seeded regime markets of its asset count, with their draw odds."""
+    if cfg.synthetic <= 0:
+        return [train], [1.0]
+    days = len(train.times) * train.interval / 86400
+    n = train.prices.shape[1]
+    interval = f"{train.interval}s"
+    extra = [synthetic_regimes(n, days, interval, seed=10_000 * cfg.seed + k) for k in range(cfg.synthetic)]
+    share = cfg.synthetic_share / cfg.synthetic
+    return [train, *extra], [1.0 - cfg.synthetic_share, *([share] * cfg.synthetic)]
+
+
+def _make(markets, mix, cfg: PortfolioTrainConfig, episode_steps: int, seed: int):
     import gymnasium as gym
 
     def make():
-        env = PortfolioEnv(series, cfg.execution, episode_steps, cfg.band)
+        env = PortfolioEnv(
+            markets,
+            cfg.execution,
+            episode_steps,
+            cfg.band,
+            every=cfg.every,
+            turnover_penalty=cfg.turnover_penalty,
+            mix=mix,
+        )
         env = gym.wrappers.TransformReward(env, lambda r: r * cfg.reward_scale)
         env.reset(seed=seed)
         return env
@@ -73,8 +103,8 @@ def _make(series: PriceSeries, cfg: PortfolioTrainConfig, episode_steps: int, se
 
 
 class DeterministicWeights(nn.Module):
-    """observation -> target asset weights: the PPO actor's mean, clipped, tilting the current weights (the
-    observation's last N + 1 entries) exactly as envs.portfolio_features.weights_from_action does."""
+    """observation -> target asset weights: the PPO actor's mean, clipped, mapped exactly as
+    envs.portfolio_features.weights_from_action does (a tilt of the equal mix, part in the numeraire)."""
 
     def __init__(self, model: PPO, n_assets: int):
         super().__init__()
@@ -82,8 +112,8 @@ class DeterministicWeights(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         a = torch.clamp(self.head(self.latent(obs)), -1.0, 1.0)
-        current = torch.clamp(obs[..., -(self.n + 1) :], min=0.0)
-        return torch.softmax(torch.log(current + WEIGHT_FLOOR) + ACTION_TEMPERATURE * a, dim=-1)[..., : self.n]
+        cash = torch.clamp(a[..., self.n :], min=0.0)
+        return (1.0 - cash) * torch.softmax(TILT * a[..., : self.n], dim=-1)
 
 
 def export_weights_onnx(model: PPO, n_assets: int, path: Path) -> Path:
@@ -103,8 +133,10 @@ def export_weights_onnx(model: PPO, n_assets: int, path: Path) -> Path:
 def train_portfolio(train: PriceSeries, cfg: PortfolioTrainConfig, out_dir: Path, progress_bar: bool = False):
     """Trains and writes model.zip and policy.onnx into out_dir; returns (model, seconds)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    steps = min(int(cfg.episode_days * 86400 / train.interval), len(train.times) - 2)
-    fns = [_make(train, cfg, steps, cfg.seed * 100 + i) for i in range(cfg.n_envs)]
+    markets, mix = training_markets(train, cfg)
+    shortest = min(len(m.times) for m in markets)
+    steps = min(int(cfg.episode_days * 86400 / (train.interval * cfg.every)), (shortest - 2) // cfg.every)
+    fns = [_make(markets, mix, cfg, steps, cfg.seed * 100 + i) for i in range(cfg.n_envs)]
     env = SubprocVecEnv(fns, start_method="fork") if cfg.n_envs > 1 else DummyVecEnv(fns)
     t0 = time.perf_counter()
     try:
@@ -132,18 +164,20 @@ def train_portfolio(train: PriceSeries, cfg: PortfolioTrainConfig, out_dir: Path
     seconds = time.perf_counter() - t0
     model.save(out_dir / "model.zip")
     export_weights_onnx(model, train.prices.shape[1], out_dir / "policy.onnx")
-    (out_dir / "policy.json").write_text(json.dumps({"assets": train.assets, "band": cfg.band}) + "\n")
+    (out_dir / "policy.json").write_text(
+        json.dumps({"assets": train.assets, "band": cfg.band, "every": cfg.every}) + "\n"
+    )
     return model, seconds
 
 
-def evaluate_portfolio(model_dir: Path, series: PriceSeries, cfg: PortfolioTrainConfig) -> dict[str, dict]:
-    """Metrics of the learned policy and every baseline over `series`, same costs for all."""
-    specs = [f"learned:{model_dir}", *BASELINES]
-    out = {}
-    for spec in specs:
-        run = run_portfolio(series, parse_portfolio_strategy(spec), cfg.execution)
-        out[spec] = portfolio_metrics(series, run, 1_000_000.0)
-    return out
+def evaluate_portfolio(model_dir: Path, series: PriceSeries, cfg: PortfolioTrainConfig) -> tuple[dict, dict]:
+    """(metrics, quality bar) of the learned policy and every baseline over `series`, same costs for all."""
+    learned = f"learned:{model_dir}"
+    metrics, values = {}, {}
+    for spec in (learned, *BASELINES):
+        run = run_portfolio(series, parse_portfolio_strategy(spec), cfg.execution, CAPITAL)
+        metrics[spec], values[spec] = portfolio_metrics(series, run, CAPITAL), run.values
+    return metrics, quality_bar(series.times, metrics, values, learned, CAPITAL)
 
 
 def write_portfolio_card(out_dir: Path, card: dict) -> None:
@@ -156,8 +190,13 @@ def write_portfolio_card(out_dir: Path, card: dict) -> None:
         f"- data: {card['data']['path']}"
         + (f" (sha256 {card['data']['sha256'][:16]}...)" if card["data"]["sha256"] else ""),
         f"- training {card['train']}; evaluation {card['evaluation']}",
-        f"- costs: LP fee {card['config']['fee_bps']} bps, depth {card['config']['depth']}, gas "
-        f"{card['config']['gas']}; trades only when a weight is {card['config']['band']:.0%} off target",
+        f"- trained and evaluated at the costs it executes at: LP fee {card['config']['fee_bps']} bps, pool depth "
+        f"{card['config']['depth']}, gas {card['config']['gas']} per trade; decides every {card['config']['every']} "
+        f"rows, trades only when a weight is {card['config']['band']:.0%} off its target (a tilt of the equal mix)",
+        f"- training episodes: {1 - card['config']['synthetic_share']:.0%} real prices, "
+        f"{card['config']['synthetic_share']:.0%} {card['config']['synthetic']} synthetic regime markets; "
+        f"turnover penalty {card['config']['turnover_penalty']}",
+        f"- quality bar: {bar_line(card['bar'])}",
         "",
         "| strategy | return | volatility/yr | Sharpe | max drawdown | turnover/yr | costs bps |",
         "|---|---|---|---|---|---|---|",
@@ -167,11 +206,13 @@ def write_portfolio_card(out_dir: Path, card: dict) -> None:
             f"| {spec} | {m['total_return']:+.2%} | {m['annual_volatility']:.1%} | {m['sharpe']:+.2f} | "
             f"{m['max_drawdown']:.1%} | {m['turnover_per_year']:.1f}x | {m['costs_bps']:.1f} |"
         )
+    for fold in card.get("walk_forward", []):
+        lines.append(f"- walk-forward fold {fold['fold']} ({fold['evaluation']}): {bar_line(fold['bar'])}")
     (out_dir / "card.md").write_text("\n".join(lines) + "\n")
 
 
 def build_portfolio_card(data: Path, train, evaluation, series_eval, cfg, seconds, out_dir) -> dict:
-    metrics = evaluate_portfolio(out_dir, series_eval, cfg)
+    metrics, bar = evaluate_portfolio(out_dir, series_eval, cfg)
     mixes = {k: v for k, v in metrics.items() if k.startswith("mix")}
     best_mix = max(mixes, key=lambda k: mixes[k]["sharpe"])
     learned = metrics[f"learned:{out_dir}"]
@@ -191,6 +232,7 @@ def build_portfolio_card(data: Path, train, evaluation, series_eval, cfg, second
         "best_constant_mix": best_mix,
         "sharpe_margin_over_best_mix": learned["sharpe"] - mixes[best_mix]["sharpe"],
         "sharpe_margin_over_hold": learned["sharpe"] - metrics["hold"]["sharpe"],
+        "bar": bar,
     }
     write_portfolio_card(out_dir, card)
     return card
@@ -211,9 +253,28 @@ def run_portfolio_training(
     interval: str = "1h",
     assets: list[str] | None = None,
     log=print,
+    walk_forward: int = 0,
 ) -> dict:
     """Trains every seed (out_dir/seeds/seed-S when more than one), evaluates each on the evaluation period,
-    and ships the median seed's policy in out_dir with a card that has the spread."""
+    and ships the median seed's policy in out_dir with a card that has the spread; with walk_forward K, also
+    reports K folds over the training and evaluation days together (out_dir/walk-forward.json, in the card)."""
+    card = _train_seeds(data, train_period, eval_period, cfg, out_dir, seeds, interval, assets, log)
+    if walk_forward:
+        from agents.training.portfolio_walk_forward import run_portfolio_walk_forward
+        from envs.price_series import load_price_series, synthetic_prices
+
+        if data == "synthetic":
+            full = synthetic_prices(days=180, interval=interval, seed=cfg.seed)
+        else:
+            full = load_price_series(data, train_period[0], eval_period[1], interval, assets)
+        wf_cfg = dataclasses.replace(cfg, seed=card["seed"])
+        doc = run_portfolio_walk_forward(full, wf_cfg, walk_forward, out_dir / "walk-forward", log)
+        card["walk_forward"] = [{k: f[k] for k in ("fold", "train", "evaluation", "bar", "met")} for f in doc["folds"]]
+        write_portfolio_card(out_dir, card)
+    return card
+
+
+def _train_seeds(data, train_period, eval_period, cfg, out_dir, seeds, interval, assets, log) -> dict:
     import shutil
 
     from envs.price_series import load_price_series, synthetic_prices

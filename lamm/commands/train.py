@@ -147,7 +147,8 @@ def fee(
 @train_app.command(
     "portfolio",
     epilog="Example: lamm train portfolio --data ../shared/data/binance-1m-usdt/prices.parquet --train-from 2024-05-06 "
-    "--train-to 2024-11-30 --eval-from 2024-12-01 --eval-to 2025-01-31 --seeds 0,1,2 --out models/portfolio",
+    "--train-to 2024-11-30 --eval-from 2024-12-01 --eval-to 2025-01-31 --trade-fee-bps 30 --pool-depth 10000000 "
+    "--trade-gas 3 --walk-forward 3 --out models/portfolio",
 )
 @user_errors
 def portfolio(
@@ -161,9 +162,22 @@ def portfolio(
     assets: Annotated[str | None, typer.Option(help="Comma-separated asset columns (default all).")] = None,
     timesteps: Annotated[int, typer.Option(help="PPO steps per seed.")] = 200_000,
     seeds: Annotated[str, typer.Option(help="Comma-separated seeds; the median one is shipped.")] = "0",
-    fee_bps: Annotated[float, typer.Option(help="LP fee of the pools traded in, bps.")] = 10.0,
-    depth: Annotated[float | None, typer.Option(help="Numeraire reserve of each pool (default: no impact).")] = None,
-    band: Annotated[float, typer.Option(help="Trade only when a weight is this far from target.")] = 0.02,
+    fee_bps: Annotated[
+        float, typer.Option("--trade-fee-bps", "--fee-bps", help="LP fee of the pools it trades in, bps.")
+    ] = 30.0,
+    depth: Annotated[
+        float | None,
+        typer.Option("--pool-depth", "--depth", help="Numeraire reserve of each pool (default: no price impact)."),
+    ] = None,
+    gas: Annotated[float, typer.Option("--trade-gas", help="Gas per trade, in the numeraire.")] = 0.0,
+    band: Annotated[float, typer.Option(help="Trade only when a weight is this far from target.")] = 0.05,
+    every: Annotated[int, typer.Option(help="Rows of prices between decisions.")] = 24,
+    turnover_penalty: Annotated[float, typer.Option(help="Training only: reward less this x turnover.")] = 0.0,
+    synthetic: Annotated[int, typer.Option(help="Synthetic regime markets mixed into training.")] = 8,
+    synthetic_share: Annotated[float, typer.Option(help="Share of episodes on synthetic markets.")] = 0.5,
+    walk_forward: Annotated[
+        int, typer.Option(help="Also K walk-forward folds over training and evaluation days (0: none).")
+    ] = 0,
 ) -> None:
     """Train a portfolio allocation policy (PPO) and write its artifact and model card."""
     from agents.training.portfolio import PortfolioTrainConfig, run_portfolio_training
@@ -174,7 +188,22 @@ def portfolio(
         raise ValueError(f"--seeds {seeds!r}: give comma-separated integers") from None
     if timesteps <= 0 or not seed_list:
         raise ValueError("--timesteps must be positive and --seeds must list at least one seed")
-    cfg = PortfolioTrainConfig(timesteps=timesteps, fee_bps=fee_bps, depth=depth, band=band)
+    if every < 1 or not 0 <= synthetic_share < 1 or synthetic < 0 or turnover_penalty < 0 or walk_forward < 0:
+        raise ValueError(
+            "--every must be >= 1, --synthetic-share in [0, 1), --synthetic, --turnover-penalty and "
+            "--walk-forward not negative"
+        )
+    cfg = PortfolioTrainConfig(
+        timesteps=timesteps,
+        fee_bps=fee_bps,
+        depth=depth,
+        gas=gas,
+        band=band,
+        every=every,
+        turnover_penalty=turnover_penalty,
+        synthetic=synthetic,
+        synthetic_share=synthetic_share if synthetic else 0.0,
+    )
     card = run_portfolio_training(
         data,
         (day(train_from), day(train_to)),
@@ -185,6 +214,7 @@ def portfolio(
         interval,
         [a.strip() for a in assets.split(",")] if assets else None,
         log=out.print,
+        walk_forward=walk_forward,
     )
     out.print(
         f"model card: {out_dir / 'card.md'}; Sharpe margin over the best constant mix "

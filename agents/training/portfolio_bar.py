@@ -1,0 +1,64 @@
+"""The portfolio policy's quality bar on one period: its Sharpe against the best of buy-and-hold and the constant
+mixes (same costs for all), its turnover against that baseline's, and bootstrap intervals of the paired daily
+differences (Sharpe and mean log return), whatever they show."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backtests.bootstrap import bootstrap, paired_gain
+
+TURNOVER_ALLOWANCE = 3.0  # the learned policy may trade at most this many times the baseline's turnover
+BLOCK_DAYS = 5.0  # mean block of the stationary bootstrap over days
+
+
+def daily_log_returns(values: np.ndarray, times: np.ndarray, capital: float) -> np.ndarray:
+    """Log returns of the portfolio's value from the start of each UTC day to the next (the first day from the
+    capital); `values` are after each row's trades."""
+    days = times // 86400
+    last_of_day = np.flatnonzero(np.diff(days, append=days[-1] + 1))
+    closes = np.concatenate([[capital], values[last_of_day]])
+    return np.diff(np.log(closes))
+
+
+def _sharpe(r: np.ndarray) -> np.ndarray:
+    sd = r.std(axis=-1)
+    return np.where(sd > 0, r.mean(axis=-1) / np.where(sd > 0, sd, 1.0), 0.0) * np.sqrt(365.0)
+
+
+def quality_bar(times: np.ndarray, metrics: dict, values: dict, learned: str, capital: float) -> dict:
+    """`metrics` and `values` (value after each row) per strategy spec; baselines are hold and every mix."""
+    baselines = [k for k in metrics if k == "hold" or k.startswith("mix")]
+    best = max(baselines, key=lambda k: metrics[k]["sharpe"])
+    ours = daily_log_returns(values[learned], times, capital)
+    ref = daily_log_returns(values[best], times, capital)
+    sharpe_gap = bootstrap(lambda i: _sharpe(ours[i]) - _sharpe(ref[i]), len(ours), BLOCK_DAYS)
+    return_gap, _ = paired_gain(ours, ref, BLOCK_DAYS)
+    m, b = metrics[learned], metrics[best]
+    return {
+        "best_baseline": best,
+        "sharpe": m["sharpe"],
+        "baseline_sharpe": b["sharpe"],
+        "turnover_per_year": m["turnover_per_year"],
+        "baseline_turnover_per_year": b["turnover_per_year"],
+        "sharpe_at_least_baseline": m["sharpe"] >= b["sharpe"],
+        "turnover_within_allowance": m["turnover_per_year"] <= TURNOVER_ALLOWANCE * b["turnover_per_year"],
+        "daily_sharpe_difference": sharpe_gap.as_dict(),
+        "daily_log_return_difference_bps": {k: v * 1e4 for k, v in return_gap.as_dict().items()},
+        "days": len(ours),
+    }
+
+
+def met(bar: dict) -> bool:
+    return bool(bar["sharpe_at_least_baseline"] and bar["turnover_within_allowance"])
+
+
+def bar_line(bar: dict) -> str:
+    s, r = bar["daily_sharpe_difference"], bar["daily_log_return_difference_bps"]
+    return (
+        f"learned Sharpe {bar['sharpe']:+.2f} vs {bar['best_baseline']} {bar['baseline_sharpe']:+.2f}; turnover "
+        f"{bar['turnover_per_year']:.1f}x vs {bar['baseline_turnover_per_year']:.1f}x a year; paired daily "
+        f"difference over {bar['days']} days: Sharpe {s['estimate']:+.2f} [{s['low']:+.2f}, {s['high']:+.2f}], "
+        f"log return {r['estimate']:+.1f} bps/day [{r['low']:+.1f}, {r['high']:+.1f}]; bar "
+        + ("met" if met(bar) else "not met")
+    )
