@@ -12,6 +12,7 @@ import numpy as np
 
 class PortfolioStrategy:
     name = "strategy"
+    history_needed = 0  # earlier prices the strategy needs before its first decision
 
     def reset(self, n_assets: int) -> None:
         self.n = n_assets
@@ -73,6 +74,7 @@ class Momentum(PortfolioStrategy):
         if lookback < 1 or top < 1 or every < 1:
             raise ValueError("momentum: lookback, top and every must be >= 1")
         self.lookback, self.top, self.every = lookback, top, every
+        self.history_needed = lookback  # an agent run waits for this many earlier prices (a backtest holds cash)
         self.name = f"momentum:lookback={lookback},top={top}"
 
     def target(self, t, prices, weights):

@@ -17,6 +17,12 @@ def shared_data(*parts: str) -> Path:
     return SHARED_DATA.joinpath(*parts)
 
 
+@pytest.fixture(autouse=True)
+def _private_schedule_database(tmp_path, monkeypatch):
+    """Each test's agents and schedules remember strategies in a database of their own, never ~/.lamm."""
+    monkeypatch.setenv("LAMM_SCHEDULE_DB", str(tmp_path / "lamm-schedule.db"))
+
+
 @pytest.fixture(scope="session")
 def snapshot_state(tmp_path_factory) -> Path:
     """The project's mainnet snapshot (anvil state), built once per test session."""

@@ -391,3 +391,44 @@ def test_a_node_fault_mid_rebalance_stops_the_sending_and_the_next_run_sends_not
     weights = read_state(e["project"], vault).named_weights()
     for symbol in ("USDC", "USDT", "WBTC"):
         assert abs(weights[symbol] - 1 / 3) < WEIGHT_TOLERANCE, weights
+
+
+def test_each_run_continues_the_strategy_where_the_last_left_it(e, tmp_path):
+    """Runs in fresh processes, as a schedule runs them, remember the strategy's prices: mix:band=0.05 reaches
+    equal weights, a market move then leaves WBTC about two points over, inside the band, and the next run sends
+    nothing; started over (--fresh) the strategy is at its first step again and would trade."""
+    run = (
+        "agent",
+        "portfolio",
+        "--network",
+        "ethereum:mainnet-fork",
+        "--rpc",
+        e["fork_url"],
+        "--vault",
+        e["vault"].address,
+        "--strategy",
+        "mix:band=0.05",
+        "--account",
+        "test:1",
+        "--once",
+    )
+    first = lamm(*run, "--json", str(tmp_path / "first.json"))
+    assert first.returncode == 0, first.stderr[-2000:]
+    (report,) = json.loads((tmp_path / "first.json").read_text())
+    assert [t["status"] for t in report["trades"]] == ["done"] * 3
+    wbtc = next(a for a in read_state(e["project"], e["vault"]).assets if a.symbol == "WBTC")
+    _front_run(e, "WETH", "WBTC", wbtc.reserve_numeraire * 4 // 100)  # WBTC up ~8%
+    drift = read_state(e["project"], e["vault"]).named_weights()["WBTC"] - 1 / 3
+    assert 0.01 < drift < 0.05, drift
+    nonce = e["agent"].nonce
+
+    second = lamm(*run, "--json", str(tmp_path / "second.json"))
+    assert second.returncode == 0, second.stderr[-2000:]
+    (report,) = json.loads((tmp_path / "second.json").read_text())
+    assert report["trades"] == [] and "leaves the portfolio as it is" in second.stdout
+    assert e["agent"].nonce == nonce
+
+    over = lamm(*run, "--fresh", "--dry-run", "--json", str(tmp_path / "over.json"))
+    assert over.returncode == 0, over.stderr[-2000:]
+    (report,) = json.loads((tmp_path / "over.json").read_text())
+    assert any(t["status"] == "planned" for t in report["trades"]), report

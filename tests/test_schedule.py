@@ -24,10 +24,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 from chain import forked_snapshot
+from sqlalchemy import select
 
 from agents.chain.connection import connect
 from agents.chain.local_node import free_port, start_anvil
 from agents.chain.snapshot import TOKENS, UNISWAP_V2_ROUTER02
+from agents.portfolio.memory import MEMORY
 from agents.portfolio.reference_prices import refresh_reference_prices
 from agents.portfolio.vault import deploy_vault, deposit
 from agents.schedule.database import open_engine
@@ -113,7 +115,7 @@ def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[str, str]:
     return texts[0], texts[1]
 
 
-def add_rebalance(e, every: str = "2s", rpc: str | None = None, job_id: str = "rebal") -> None:
+def add_rebalance(e, every: str = "2s", rpc: str | None = None, job_id: str = "rebal", strategy=STRATEGY) -> None:
     res = lamm(
         "schedule",
         "add",
@@ -129,7 +131,7 @@ def add_rebalance(e, every: str = "2s", rpc: str | None = None, job_id: str = "r
         "--vault",
         e["vault"],
         "--strategy",
-        STRATEGY,
+        strategy,
         "--account",
         "test:1",
         "--id",
@@ -252,6 +254,31 @@ def test_an_interval_job_runs_rebalances_with_one_ledger_row_each_and_survives_a
     assert "removed rebal" in lamm("schedule", "remove", "rebal", "--db", e["db"]).stdout
     assert json.loads(lamm("schedule", "list", "--db", e["db"], "--json").stdout) == []
     assert len(runs(e)) == 4  # the ledger keeps the runs of a removed job
+
+
+def test_each_scheduled_run_is_the_next_step_of_the_strategy(e):
+    """mix:every=2, run by the daemon once a second (a fresh executor each run): the strategy decides at its
+    steps 0 and 2 and leaves the portfolio at 1 and 3, as in a backtest (started over each run, it decided at
+    every run); its memory goes with the job."""
+    add_rebalance(e, every="1s", strategy="mix:every=2")
+    out, err = finish(daemon(e, "--runs", "4"))
+    rows = runs(e)
+    assert [r["status"] for r in rows] == ["done"] * 4, [r["summary"] for r in rows]
+    assert [r["decision"]["target"] is not None for r in rows] == [True, False, True, False], rows
+    assert rows[0]["summary"].startswith("at the target: no trade needed")  # one asset: the mix is all of it
+    assert all("leaves the portfolio as it is" in r["summary"] for r in (rows[1], rows[3]))
+    engine = open_engine(e["db"])
+
+    def remembered():
+        with engine.connect() as c:
+            return c.execute(select(MEMORY).where(MEMORY.c.key == "rebal")).mappings().one_or_none()
+
+    row = remembered()
+    assert row["strategy"] == "mix:every=2" and len(row["times"]) == 4 and len(row["tokens"]) == 1
+    assert "removed rebal" in lamm("schedule", "remove", "rebal", "--db", e["db"]).stdout
+    assert remembered() is None  # forgotten with the job: a new job of this id starts over
+    engine.dispose()
+    no_urls(e, out, err)
 
 
 def test_a_crash_after_intent_and_after_send_is_reconciled_and_never_run_twice(e):

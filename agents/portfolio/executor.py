@@ -8,12 +8,14 @@ realised against predicted (agents.portfolio.report). When the vault also whitel
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
 
 from agents.chain.retries import with_retries
 from agents.chain.snapshot import UNISWAP_V2_ROUTER02, UNISWAP_V3_QUOTER_V2, UNISWAP_V3_SWAP_ROUTER
+from agents.portfolio.memory import RememberingStrategy, StrategyMemory
 from agents.portfolio.planning import ExecutorConfig, PlannedTrade, plan_trades, planned_weights
 from agents.portfolio.report import PortfolioReport, format_report
 from agents.portfolio.routing import V3Quoter, v3_contract
@@ -40,6 +42,7 @@ class PortfolioExecutor:
         log: Callable[[str], None] = print,
         v3_router: str | None = UNISWAP_V3_SWAP_ROUTER,
         quoter: str = UNISWAP_V3_QUOTER_V2,
+        memory: StrategyMemory | None = None,
     ):
         self.ape, self.project, self.account, self.log = ape, project, account, log
         self.strategy, self.cfg = strategy, cfg or ExecutorConfig()
@@ -70,7 +73,7 @@ class PortfolioExecutor:
             self.quote,
             log,
         )
-        self.history: list[np.ndarray] = []
+        self.runner = RememberingStrategy(strategy, memory)  # memory None: this process's runs only
 
     def read(self) -> VaultState:
         if self.quote:
@@ -78,13 +81,10 @@ class PortfolioExecutor:
         return with_retries(lambda: read_state(self.project, self.vault, self.router, self.v3_router), log=self.log)
 
     def decide(self, state: VaultState) -> np.ndarray | None:
-        """The strategy's target for the state (prices of all steps so far; t counts this executor's steps)."""
-        prices = np.array([a.price for a in state.assets])
-        if not self.history:
-            self.strategy.reset(len(state.assets))
-        self.history.append(prices)
-        target = self.strategy.target(len(self.history) - 1, np.stack(self.history), state.weights())
-        return None if target is None else np.asarray(target, dtype=float)
+        """The strategy's target for the state, as the next step of its remembered history, or None."""
+        assets = state.assets
+        tokens, symbols, prices = [a.token for a in assets], [a.symbol for a in assets], [a.price for a in assets]
+        return self.runner.decide(tokens, symbols, int(time.time()), prices, state.weights())  # runs keep wall time
 
     def step(
         self, dry_run: bool = False, before_trade: Callable[[PlannedTrade], None] | None = None
@@ -103,7 +103,9 @@ class PortfolioExecutor:
         )
         target = self.decide(state)
         if target is None or not state.assets:
-            report.reason = "the strategy leaves the portfolio as it is"
+            report.reason = self.runner.waiting or "the strategy leaves the portfolio as it is"
+            if not dry_run:
+                self.remember()
             return self._done(report)
         report.target = {a.symbol: float(w) for a, w in zip(state.assets, target, strict=True)}
         report.target[state.numeraire.symbol] = float(max(1.0 - target.sum(), 0.0))
@@ -123,7 +125,11 @@ class PortfolioExecutor:
         report.predicted_cost_done = sum(t.predicted_cost for t in done)
         report.gas_used = sum(t.gas_used or 0 for t in report.trades)
         report.reason = f"{len(done)} of {len(report.trades)} trades done"
+        self.remember()
         return self._done(report)
+
+    def remember(self) -> None:
+        self.runner.remember()
 
     def _done(self, report: PortfolioReport) -> PortfolioReport:
         self.log(format_report(report))
@@ -131,8 +137,6 @@ class PortfolioExecutor:
 
     def run(self, every: float | None = None, steps: int | None = None, dry_run: bool = False) -> list[PortfolioReport]:
         """One step (every=None), or one every `every` seconds until `steps` are done or interrupted."""
-        import time
-
         done: list[PortfolioReport] = []
         while True:
             done.append(self.step(dry_run))

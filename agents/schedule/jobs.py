@@ -43,6 +43,7 @@ def rebalance(
     inputs.update(max_trades=max_trades, dry_run=dry_run)
     with recorded_run("rebalance", inputs) as run, chain(network, rpc) as (ape, p):
         from agents.portfolio.executor import ExecutorConfig, PortfolioExecutor
+        from agents.portfolio.memory import StrategyMemory
         from agents.schedule.seesaw import parse_strategy
 
         cfg = ExecutorConfig(tolerance_bps=tolerance_bps, min_trade_bps=min_trade_bps, deadline_s=deadline)
@@ -53,12 +54,18 @@ def rebalance(
         head = ape.chain.blocks.head.number
         run.account(sender.address, sender.nonce, head)
 
-        plan = PortfolioExecutor(ape, p, vault, sender, parse_strategy(strategy), cfg, router, log=_quiet).step(True)
+        memory = StrategyMemory(run.ledger.engine, run.job_id, strategy)  # the strategy's prices across runs
+        planner = PortfolioExecutor(
+            ape, p, vault, sender, parse_strategy(strategy), cfg, router, log=_quiet, memory=memory
+        )
+        plan = planner.step(True)
         planned = [t for t in plan.trades if t.status == "planned"]
         run.decide(_decision(plan))
         if dry_run or not planned:
             refused = bool(plan.trades) and not dry_run  # trades needed, all of them refused before sending
-            why = "dry run: nothing sent" if dry_run else "nothing sent" if refused else plan.reason or "no trade"
+            if not dry_run and not refused:
+                planner.remember()  # a decision that needs no trade is taken: the next run is the next step
+            why = "dry run: nothing sent" if dry_run else "nothing sent" if refused else _no_trade(plan)
             run.finish(
                 FAILED if refused else DONE,
                 f"{why} ({_plan_line(plan)})",
@@ -82,7 +89,9 @@ def rebalance(
             run.checkpoint(f"before trade {trade.index}")
             run.label = f"trade {trade.index}: {trade.side} {trade.symbol}"
 
-        executor = PortfolioExecutor(ape, p, vault, sender, parse_strategy(strategy), cfg, router, log=run.log)
+        executor = PortfolioExecutor(
+            ape, p, vault, sender, parse_strategy(strategy), cfg, router, log=run.log, memory=memory
+        )
         report = executor.step(dry_run=False, before_trade=before_trade)
         for t in report.trades:
             if t.tx_hash:
@@ -226,6 +235,11 @@ def _json(value):
     if hasattr(value, "item"):  # numpy scalars
         return _json(value.item())
     return str(value)
+
+
+def _no_trade(plan) -> str:
+    """Why a run that needed no trade sent nothing (the plan's own reason is the planner's dry run)."""
+    return "at the target: no trade needed" if plan.target is not None else plan.reason or "no trade"
 
 
 def _decision(plan) -> dict:

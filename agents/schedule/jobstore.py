@@ -45,6 +45,7 @@ def managed(db: str | None):
     """(scheduler started paused, where) for changing jobs without running any."""
     engine = open_engine(db)
     scheduler = build_scheduler(engine)
+    scheduler.engine = engine
     scheduler.start(paused=True)
     try:
         yield scheduler, shown(engine.url.render_as_string(hide_password=False))
@@ -97,11 +98,14 @@ def change_job(db: str | None, job_id: str, action: str) -> dict | None:
     """pause, resume or remove a job by id; ValueError naming the database when there is no such job."""
     from apscheduler.jobstores.base import JobLookupError
 
+    from agents.portfolio.memory import StrategyMemory
+
     with managed(db) as (scheduler, where):
         try:
             if action == "remove":
                 job = scheduler.get_job(job_id)
                 scheduler.remove_job(job_id)
+                StrategyMemory(scheduler.engine, job_id, "").forget()  # a new job of this id starts over
                 return describe(job) if job else None
             return describe(getattr(scheduler, f"{action}_job")(job_id))
         except JobLookupError:

@@ -90,6 +90,16 @@ def portfolio(
     min_trade_bps: Annotated[float, typer.Option(help="Skip trades under this share of the vault, bps.")] = 10.0,
     deadline: Annotated[int, typer.Option(help="Seconds each trade stays valid.")] = 300,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the reports as JSON here.")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="Database that remembers the strategy's prices between runs, so each run continues the strategy "
+            "(default: the schedule database, $LAMM_SCHEDULE_DB or ~/.lamm/schedule.db)."
+        ),
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Forget the prices remembered for this vault; the strategy starts over.")
+    ] = False,
 ) -> None:
     """Rebalance an AgentVault toward a portfolio strategy's weights: read, plan, predict, trade, report."""
     import json
@@ -97,7 +107,9 @@ def portfolio(
 
     from agents.chain.connection import connect, load_account
     from agents.portfolio.executor import ExecutorConfig, PortfolioExecutor
+    from agents.portfolio.memory import StrategyMemory
     from agents.portfolio.reference_prices import refresh_reference_prices
+    from agents.schedule.database import open_engine
     from backtests.report import write_atomic
     from strategies.portfolio_spec import parse_portfolio_strategy
 
@@ -112,8 +124,11 @@ def portfolio(
             for price in refresh_reference_prices(project, vault, sender):
                 say(f"reference price of {price['token']} set to {price['price_wad']} (wad) from {price['source']}")
         v3 = None if v3_router.lower() == "none" else router_address(v3_router)
+        memory = StrategyMemory(open_engine(db), f"agent:{ape.chain.chain_id}:{vault.lower()}", strategy)
+        if fresh:
+            memory.forget()
         executor = PortfolioExecutor(
-            ape, project, vault, sender, policy, cfg, router_address(router), log=say, v3_router=v3
+            ape, project, vault, sender, policy, cfg, router_address(router), log=say, v3_router=v3, memory=memory
         )
         try:
             while True:

@@ -169,7 +169,7 @@ def _change(job_id: str, action: str, db: str | None) -> None:
 
     job = change_job(db, job_id, action)
     if action == "remove":
-        say(f"removed {job_id}; its runs stay in the ledger")
+        say(f"removed {job_id}; its runs stay in the ledger (its strategy's memory is forgotten)")
     else:
         say(f"{action}d {job_id}: next run {_when(job['next_run'])}")
 
