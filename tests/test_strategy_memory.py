@@ -59,7 +59,7 @@ def test_rule_strategies_decide_across_runs_as_in_a_backtest(tmp_path, spec):
 def test_the_learned_policy_sees_the_history_a_backtest_would(tmp_path):
     policy = LearnedPortfolio(MODEL)
     n, needed = len(policy.assets), policy.history_needed
-    series = synthetic_prices(n_assets=n, days=(needed + 12) / 24, seed=5)
+    series = synthetic_prices(n_assets=n, days=(needed + 4 * policy.every + 8) / 24, seed=5)  # >= 3 decisions
     prices = series.prices
     weights = np.random.default_rng(1).dirichlet(np.ones(n + 1), size=len(prices))[:, :n]
     symbols = ["W" + a if a in ("ETH", "BTC") else a for a in policy.assets]  # as a vault names them

@@ -186,7 +186,7 @@ def write_portfolio_card(out_dir: Path, card: dict) -> None:
         f"# Model card: {out_dir.name} (portfolio)",
         "",
         f"- PPO, seed {card['seed']}, {card['timesteps']:,} steps in {card['seconds']:.0f} s; assets "
-        f"{', '.join(card['assets'])} against the numeraire, decisions every {card['interval']} s",
+        f"{', '.join(card['assets'])} against the numeraire, prices every {card['interval']} s",
         f"- data: {card['data']['path']}"
         + (f" (sha256 {card['data']['sha256'][:16]}...)" if card["data"]["sha256"] else ""),
         f"- training {card['train']}; evaluation {card['evaluation']}",
@@ -257,7 +257,7 @@ def run_portfolio_training(
 ) -> dict:
     """Trains every seed (out_dir/seeds/seed-S when more than one), evaluates each on the evaluation period,
     and ships the median seed's policy in out_dir with a card that has the spread; with walk_forward K, also
-    reports K folds over the training and evaluation days together (out_dir/walk-forward.json, in the card)."""
+    reports K folds over the training and evaluation days together (out_dir/folds, walk-forward.json, card)."""
     card = _train_seeds(data, train_period, eval_period, cfg, out_dir, seeds, interval, assets, log)
     if walk_forward:
         from agents.training.portfolio_walk_forward import run_portfolio_walk_forward
@@ -268,7 +268,7 @@ def run_portfolio_training(
         else:
             full = load_price_series(data, train_period[0], eval_period[1], interval, assets)
         wf_cfg = dataclasses.replace(cfg, seed=card["seed"])
-        doc = run_portfolio_walk_forward(full, wf_cfg, walk_forward, out_dir / "walk-forward", log)
+        doc = run_portfolio_walk_forward(full, wf_cfg, walk_forward, out_dir, log)
         card["walk_forward"] = [{k: f[k] for k in ("fold", "train", "evaluation", "bar", "met")} for f in doc["folds"]]
         write_portfolio_card(out_dir, card)
     return card

@@ -10,6 +10,7 @@ from backtests.bootstrap import bootstrap, paired_gain
 
 TURNOVER_ALLOWANCE = 3.0  # the learned policy may trade at most this many times the baseline's turnover
 BLOCK_DAYS = 5.0  # mean block of the stationary bootstrap over days
+TIE = 1e-6  # Sharpe ratios this close are a tie (a policy that never trades is its baseline, up to rounding)
 
 
 def daily_log_returns(values: np.ndarray, times: np.ndarray, capital: float) -> np.ndarray:
@@ -41,7 +42,7 @@ def quality_bar(times: np.ndarray, metrics: dict, values: dict, learned: str, ca
         "baseline_sharpe": b["sharpe"],
         "turnover_per_year": m["turnover_per_year"],
         "baseline_turnover_per_year": b["turnover_per_year"],
-        "sharpe_at_least_baseline": m["sharpe"] >= b["sharpe"],
+        "sharpe_at_least_baseline": m["sharpe"] >= b["sharpe"] - TIE,
         "turnover_within_allowance": m["turnover_per_year"] <= TURNOVER_ALLOWANCE * b["turnover_per_year"],
         "daily_sharpe_difference": sharpe_gap.as_dict(),
         "daily_log_return_difference_bps": {k: v * 1e4 for k, v in return_gap.as_dict().items()},
