@@ -37,7 +37,7 @@ def daily_log_returns(values: np.ndarray, times: np.ndarray, capital: float) -> 
     return np.diff(np.log(np.concatenate([[capital], closes])))
 
 
-def _sharpe(r: np.ndarray) -> np.ndarray:
+def annual_sharpe(r: np.ndarray) -> np.ndarray:
     """Annualised Sharpe of each row of daily log returns (0 where they do not vary)."""
     sd = r.std(axis=-1)
     return np.where(sd > 0, r.mean(axis=-1) / np.where(sd > 0, sd, 1.0), 0.0) * math.sqrt(DAYS_PER_YEAR)
@@ -87,7 +87,7 @@ def compare_portfolios(
     daily_sharpes = [float(r.mean() / r.std()) if r.std() > 0 else 0.0 for r in returns.values()]
     spread = float(np.var(daily_sharpes)) if len(specs) > 1 else 0.0
     mixes = [s for s in specs if s.startswith("mix")]
-    best = max(mixes, key=lambda s: float(_sharpe(returns[s]))) if mixes else None
+    best = max(mixes, key=lambda s: float(annual_sharpe(returns[s]))) if mixes else None
     out = {}
     for spec, r in returns.items():
         figures = _figures(r, days, block_days, draws, seed)
@@ -100,7 +100,7 @@ def compare_portfolios(
 
 def _figures(r: np.ndarray, days: int, block: float, draws: int, seed: int) -> dict:
     return {
-        "sharpe": bootstrap(lambda i: _sharpe(r[i]), days, block, draws, seed=seed).as_dict(),
+        "sharpe": bootstrap(lambda i: annual_sharpe(r[i]), days, block, draws, seed=seed).as_dict(),
         "total_return": bootstrap(lambda i: np.expm1(r[i].sum(axis=1)), days, block, draws, seed=seed).as_dict(),
     }
 
@@ -108,7 +108,9 @@ def _figures(r: np.ndarray, days: int, block: float, draws: int, seed: int) -> d
 def _paired(r: np.ndarray, ref: np.ndarray, days: int, block: float, draws: int, seed: int) -> dict:
     """The difference from `ref` on the same resampled days: Sharpe, and mean daily log return in bps."""
     return {
-        "sharpe": bootstrap(lambda i: _sharpe(r[i]) - _sharpe(ref[i]), days, block, draws, seed=seed).as_dict(),
+        "sharpe": bootstrap(
+            lambda i: annual_sharpe(r[i]) - annual_sharpe(ref[i]), days, block, draws, seed=seed
+        ).as_dict(),
         "daily_return_bps": bootstrap(
             lambda i: (r[i] - ref[i]).mean(axis=1) * 1e4, days, block, draws, seed=seed
         ).as_dict(),

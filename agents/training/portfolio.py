@@ -26,6 +26,7 @@ from torch import nn
 from agents.training.artifact import portable_path, sha256
 from agents.training.portfolio_bar import bar_line, quality_bar
 from backtests.portfolio_engine import portfolio_metrics, run_portfolio
+from backtests.portfolio_stats import interval_text
 from envs.portfolio_env import PortfolioEnv
 from envs.portfolio_execution import ExecutionConfig
 from envs.portfolio_features import TILT, observation_size
@@ -206,6 +207,24 @@ def write_portfolio_card(out_dir: Path, card: dict) -> None:
             f"| {spec} | {m['total_return']:+.2%} | {m['annual_volatility']:.1%} | {m['sharpe']:+.2f} | "
             f"{m['max_drawdown']:.1%} | {m['turnover_per_year']:.1f}x | {m['costs_bps']:.1f} |"
         )
+    comparison = card["bar"].get("comparison")
+    if comparison:
+        lines += [
+            "",
+            f"Over {comparison['days']} days, stationary block bootstrap ({comparison['block_days']:g}-day blocks), "
+            f"95% intervals; paired with the best constant mix ({comparison['best_mix']}); deflated Sharpe for "
+            f"{comparison['trials']} configurations:",
+            "",
+            "| strategy | Sharpe [95%] | return [95%] | Sharpe - best mix [95%] | deflated Sharpe |",
+            "|---|---|---|---|---|",
+        ]
+        for spec, f in comparison["strategies"].items():
+            gap = f.get("vs_best_mix")
+            lines.append(
+                f"| {spec} | {interval_text(f['sharpe'], '{:+.2f}')} | {interval_text(f['total_return'], '{:+.1%}')} "
+                f"| {interval_text(gap['sharpe'], '{:+.2f}') if gap else '(best mix)'} | {f['deflated_sharpe']:.2f} |"
+            )
+        lines.append("")
     for fold in card.get("walk_forward", []):
         lines.append(f"- walk-forward fold {fold['fold']} ({fold['evaluation']}): {bar_line(fold['bar'])}")
     (out_dir / "card.md").write_text("\n".join(lines) + "\n")

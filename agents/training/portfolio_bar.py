@@ -7,33 +7,24 @@ from __future__ import annotations
 import numpy as np
 
 from backtests.bootstrap import bootstrap, paired_gain
+from backtests.portfolio_stats import annual_sharpe, compare_portfolios, daily_log_returns
 
 TURNOVER_ALLOWANCE = 3.0  # the learned policy may trade at most this many times the baseline's turnover
 BLOCK_DAYS = 5.0  # mean block of the stationary bootstrap over days
 TIE = 1e-6  # Sharpe ratios this close are a tie (a policy that never trades is its baseline, up to rounding)
 
 
-def daily_log_returns(values: np.ndarray, times: np.ndarray, capital: float) -> np.ndarray:
-    """Log returns of the portfolio's value from the start of each UTC day to the next (the first day from the
-    capital); `values` are after each row's trades."""
-    days = times // 86400
-    last_of_day = np.flatnonzero(np.diff(days, append=days[-1] + 1))
-    closes = np.concatenate([[capital], values[last_of_day]])
-    return np.diff(np.log(closes))
-
-
-def _sharpe(r: np.ndarray) -> np.ndarray:
-    sd = r.std(axis=-1)
-    return np.where(sd > 0, r.mean(axis=-1) / np.where(sd > 0, sd, 1.0), 0.0) * np.sqrt(365.0)
-
-
-def quality_bar(times: np.ndarray, metrics: dict, values: dict, learned: str, capital: float) -> dict:
-    """`metrics` and `values` (value after each row) per strategy spec; baselines are hold and every mix."""
+def quality_bar(
+    times: np.ndarray, metrics: dict, values: dict, learned: str, capital: float, trials: int | None = None
+) -> dict:
+    """`metrics` and `values` (value after each row) per strategy spec; baselines are hold and every mix.
+    `comparison`: every strategy's intervals, its gap from the best constant mix and its deflated Sharpe for
+    `trials` configurations (backtests.portfolio_stats)."""
     baselines = [k for k in metrics if k == "hold" or k.startswith("mix")]
     best = max(baselines, key=lambda k: metrics[k]["sharpe"])
-    ours = daily_log_returns(values[learned], times, capital)
-    ref = daily_log_returns(values[best], times, capital)
-    sharpe_gap = bootstrap(lambda i: _sharpe(ours[i]) - _sharpe(ref[i]), len(ours), BLOCK_DAYS)
+    returns = {k: daily_log_returns(v, times, capital) for k, v in values.items()}
+    ours, ref = returns[learned], returns[best]
+    sharpe_gap = bootstrap(lambda i: annual_sharpe(ours[i]) - annual_sharpe(ref[i]), len(ours), BLOCK_DAYS)
     return_gap, _ = paired_gain(ours, ref, BLOCK_DAYS)
     m, b = metrics[learned], metrics[best]
     return {
@@ -47,6 +38,7 @@ def quality_bar(times: np.ndarray, metrics: dict, values: dict, learned: str, ca
         "daily_sharpe_difference": sharpe_gap.as_dict(),
         "daily_log_return_difference_bps": {k: v * 1e4 for k, v in return_gap.as_dict().items()},
         "days": len(ours),
+        "comparison": compare_portfolios(returns, trials, BLOCK_DAYS),
     }
 
 
