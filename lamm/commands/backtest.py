@@ -11,7 +11,23 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from lamm.commands.common import DECIMALS0, DECIMALS1, QUOTE, VENUE_FEE, day, err, out, user_errors
+from lamm.commands.common import (
+    ASSETS,
+    CAPITAL,
+    DECIMALS0,
+    DECIMALS1,
+    INTERVAL,
+    POOL_DEPTH,
+    PRICES,
+    QUOTE,
+    TRADE_FEE,
+    TRADE_GAS,
+    VENUE_FEE,
+    day,
+    err,
+    out,
+    user_errors,
+)
 
 _LEGACY = {"--env": "lamm backtest portfolio ...", "--mode": "lamm backtest passive ..."}
 
@@ -163,7 +179,7 @@ def passive(
 )
 @user_errors
 def portfolio(
-    data: Annotated[str, typer.Option(help="Price file (time + one column per asset) or 'synthetic'.")] = "synthetic",
+    data: PRICES = "synthetic",
     start: _FROM = None,
     end: _TO = None,
     strategy: Annotated[
@@ -172,14 +188,12 @@ def portfolio(
     ] = None,
     report: _REPORT = None,
     json_path: _JSON = None,
-    interval: Annotated[str, typer.Option(help="Decision interval (1m, 15m, 1h, 1d).")] = "1h",
-    assets: Annotated[str | None, typer.Option(help="Comma-separated asset columns (default all).")] = None,
-    trade_fee_bps: Annotated[float, typer.Option(help="LP fee of the pools it trades in, bps.")] = 30.0,
-    pool_depth: Annotated[
-        float | None, typer.Option(help="Numeraire reserve of each pool (default: no price impact).")
-    ] = None,
-    trade_gas: Annotated[float, typer.Option(help="Gas per trade, in the numeraire.")] = 0.0,
-    capital: Annotated[float, typer.Option(help="Starting capital, in the numeraire.")] = 1_000_000.0,
+    interval: INTERVAL = "1h",
+    assets: ASSETS = None,
+    trade_fee_bps: TRADE_FEE = 30.0,
+    pool_depth: POOL_DEPTH = None,
+    trade_gas: TRADE_GAS = 0.0,
+    capital: CAPITAL = 1_000_000.0,
     synthetic_days: _SYNTHETIC_DAYS = 3,
     seed: _SEED = 0,
 ) -> None:

@@ -29,6 +29,14 @@ ADDRESS = Annotated[str | None, typer.Option(help="Ray cluster address (default:
 NETWORK = Annotated[str, typer.Option(help="Ape network choice, e.g. ethereum:mainnet-fork.")]
 RPC = Annotated[str | None, typer.Option(help="Attach to this running node (e.g. lamm chain up); never printed.")]
 ACCOUNT = Annotated[str, typer.Option(help="test:N on local chains, else a keystore alias.")]
+# portfolio backtests and evaluations
+PRICES = Annotated[str, typer.Option(help="Price file (time + one column per asset) or 'synthetic'.")]
+INTERVAL = Annotated[str, typer.Option(help="Decision interval (1m, 15m, 1h, 1d).")]
+ASSETS = Annotated[str | None, typer.Option(help="Comma-separated asset columns (default all).")]
+TRADE_FEE = Annotated[float, typer.Option(help="LP fee of the pools it trades in, bps.")]
+POOL_DEPTH = Annotated[float | None, typer.Option(help="Numeraire reserve of each pool (default: no price impact).")]
+TRADE_GAS = Annotated[float, typer.Option(help="Gas per trade, in the numeraire.")]
+CAPITAL = Annotated[float, typer.Option(help="Starting capital, in the numeraire.")]
 
 ROUTER02 = "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D"  # agents.chain.snapshot.UNISWAP_V2_ROUTER02 (mainnet)
 SWAP_ROUTER = "0xE592427A0AEce92De3Edee1F18E0157C05861564"  # agents.chain.snapshot.UNISWAP_V3_SWAP_ROUTER

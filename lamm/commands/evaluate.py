@@ -8,7 +8,22 @@ from typing import Annotated
 
 import typer
 
-from lamm.commands.common import DECIMALS0, DECIMALS1, QUOTE, VENUE_FEE, day, out, user_errors
+from lamm.commands.common import (
+    ASSETS,
+    CAPITAL,
+    DECIMALS0,
+    DECIMALS1,
+    INTERVAL,
+    POOL_DEPTH,
+    PRICES,
+    QUOTE,
+    TRADE_FEE,
+    TRADE_GAS,
+    VENUE_FEE,
+    day,
+    out,
+    user_errors,
+)
 
 evaluate_app = typer.Typer(help="Evaluate strategies with paired, bootstrapped comparisons.", no_args_is_help=True)
 
@@ -81,17 +96,15 @@ def portfolio(
     strategy: Annotated[
         list[str] | None, typer.Option(help="Strategy spec (repeatable), as in backtest portfolio.")
     ] = None,
-    data: Annotated[str, typer.Option(help="Price file (time + one column per asset) or 'synthetic'.")] = "synthetic",
+    data: PRICES = "synthetic",
     start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, UTC), inclusive.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD, UTC), inclusive.")] = None,
-    interval: Annotated[str, typer.Option(help="Decision interval (1m, 15m, 1h, 1d).")] = "1h",
-    assets: Annotated[str | None, typer.Option(help="Comma-separated asset columns (default all).")] = None,
-    trade_fee_bps: Annotated[float, typer.Option(help="LP fee of the pools it trades in, bps.")] = 30.0,
-    pool_depth: Annotated[
-        float | None, typer.Option(help="Numeraire reserve of each pool (default: no price impact).")
-    ] = None,
-    trade_gas: Annotated[float, typer.Option(help="Gas per trade, in the numeraire.")] = 0.0,
-    capital: Annotated[float, typer.Option(help="Starting capital, in the numeraire.")] = 1_000_000.0,
+    interval: INTERVAL = "1h",
+    assets: ASSETS = None,
+    trade_fee_bps: TRADE_FEE = 30.0,
+    pool_depth: POOL_DEPTH = None,
+    trade_gas: TRADE_GAS = 0.0,
+    capital: CAPITAL = 1_000_000.0,
     trials: Annotated[
         int | None,
         typer.Option(help="Configurations tried before these (for the deflated Sharpe; default: those evaluated)."),
