@@ -55,14 +55,14 @@ class StrategyMemory:
             return History(list(tokens))
         if row["strategy"] != self.strategy:
             raise ValueError(
-                f"the memory {self.key!r} is of strategy {row['strategy']!r}, not {self.strategy!r}: "
-                "use another job (or vault) for another strategy"
+                f"the memory {self.key!r} is of strategy {row['strategy']!r}, not {self.strategy!r}: start over "
+                "with --fresh (lamm agent portfolio) or use a new schedule job for another strategy"
             )
         if [t.lower() for t in row["tokens"]] != [t.lower() for t in tokens]:
             raise ValueError(
                 f"the vault's assets changed since the history of {self.key!r} began (was {', '.join(row['tokens'])};"
-                f" now {', '.join(tokens)}): the strategy's prices would no longer line up; start a new job, or "
-                "remove the job's memory with `lamm schedule remove` and add it again"
+                f" now {', '.join(tokens)}): the strategy's prices would no longer line up; start over with --fresh "
+                "(lamm agent portfolio) or a new schedule job"
             )
         return History(list(row["tokens"]), list(row["times"]), [list(p) for p in row["prices"]])
 
@@ -114,7 +114,7 @@ class RememberingStrategy:
         interval = getattr(self.strategy, "interval", None)
         if interval and history.times and timestamp - history.times[-1] < interval / 2:
             ago = timestamp - history.times[-1]
-            self.waiting = f"too early: the strategy decides every {interval} s, the last decision was {ago} s ago"
+            self.waiting = f"too early: the strategy reads prices every {interval} s, the last were read {ago} s ago"
             return None
         history.times.append(int(timestamp))
         history.prices.append([float(p) for p in prices])
