@@ -5,6 +5,8 @@ The vault's numeraire is WETH and it may hold USDC, USDT and WBTC: the snapshot 
 USDC (0.05%) and WBTC (0.3%) and from the V2 pair for USDT (no V3 pool). The stand-in tokens are minted by
 test account 0, which built the snapshot (StandInToken's minter). One test gives a small vault the V3 SwapRouter as
 well, where the USDC/WETH 0.05% pool quotes better than the V2 pair's 0.3% for its modest trade.
+
+Why this module is long: one forked vault serves every test of the agent (set up once, each test on a snapshot).
 """
 
 import json

@@ -180,7 +180,8 @@ def portfolio(
     ] = 0,
 ) -> None:
     """Train a portfolio allocation policy (PPO) and write its artifact and model card."""
-    from agents.training.portfolio import PortfolioTrainConfig, run_portfolio_training
+    from agents.training.portfolio import PortfolioTrainConfig
+    from agents.training.portfolio_run import run_portfolio_training
 
     try:
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
