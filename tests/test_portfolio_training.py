@@ -108,7 +108,7 @@ def test_train_portfolio_cli_records_its_costs_and_walks_forward(tmp_path):
     out = tmp_path / "pf"
     args = ["train", "portfolio", "--data", "synthetic", "--timesteps", "256", "--out", str(out)]
     args += ["--trade-fee-bps", "30", "--pool-depth", "1e7", "--trade-gas", "3", "--every", "12"]
-    args += ["--synthetic", "2", "--walk-forward", "2"]
+    args += ["--synthetic", "2", "--walk-forward", "2", "--trials", "40"]
     res = subprocess.run([sys.executable, "-m", "lamm.cli", *args], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
     card = json.loads((out / "card.json").read_text())
@@ -118,3 +118,6 @@ def test_train_portfolio_cli_records_its_costs_and_walks_forward(tmp_path):
     assert [f["fold"] for f in card["walk_forward"]] == [0, 1]
     assert card["bar"]["best_baseline"] in card["metrics"]
     assert "walk-forward fold 1" in (out / "card.md").read_text()
+    comparison = card["bar"]["comparison"]  # every strategy with intervals, deflated for the 40 tried
+    assert comparison["trials"] == 40 and set(comparison["strategies"]) == set(card["metrics"])
+    assert "deflated Sharpe for 40 configurations" in (out / "card.md").read_text()

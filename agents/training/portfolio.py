@@ -60,6 +60,7 @@ class PortfolioTrainConfig:
     turnover_penalty: float = 0.0  # training only: reward less this times the value traded over the value
     synthetic: int = 8  # seeded synthetic regime markets mixed into training (0: real prices only)
     synthetic_share: float = 0.5  # probability that an episode replays one of them
+    trials: int | None = None  # configurations tried, for the deflated Sharpe (None: the strategies compared)
 
     @property
     def execution(self) -> ExecutionConfig:
@@ -178,7 +179,7 @@ def evaluate_portfolio(model_dir: Path, series: PriceSeries, cfg: PortfolioTrain
     for spec in (learned, *BASELINES):
         run = run_portfolio(series, parse_portfolio_strategy(spec), cfg.execution, CAPITAL)
         metrics[spec], values[spec] = portfolio_metrics(series, run, CAPITAL), run.values
-    return metrics, quality_bar(series.times, metrics, values, learned, CAPITAL)
+    return metrics, quality_bar(series.times, metrics, values, learned, CAPITAL, cfg.trials)
 
 
 def write_portfolio_card(out_dir: Path, card: dict) -> None:

@@ -178,6 +178,13 @@ def portfolio(
     walk_forward: Annotated[
         int, typer.Option(help="Also K walk-forward folds over training and evaluation days (0: none).")
     ] = 0,
+    trials: Annotated[
+        int | None,
+        typer.Option(
+            help="Configurations tried to arrive at this one, for the card's deflated Sharpe (default: "
+            "the strategies compared)."
+        ),
+    ] = None,
 ) -> None:
     """Train a portfolio allocation policy (PPO) and write its artifact and model card."""
     from agents.training.portfolio import PortfolioTrainConfig
@@ -189,12 +196,15 @@ def portfolio(
         raise ValueError(f"--seeds {seeds!r}: give comma-separated integers") from None
     if timesteps <= 0 or not seed_list:
         raise ValueError("--timesteps must be positive and --seeds must list at least one seed")
+    if trials is not None and trials < 1:
+        raise ValueError(f"--trials {trials}: give at least 1")
     if every < 1 or not 0 <= synthetic_share < 1 or synthetic < 0 or turnover_penalty < 0 or walk_forward < 0:
         raise ValueError(
             "--every must be >= 1, --synthetic-share in [0, 1), --synthetic, --turnover-penalty and "
             "--walk-forward not negative"
         )
     cfg = PortfolioTrainConfig(
+        trials=trials,
         timesteps=timesteps,
         fee_bps=fee_bps,
         depth=depth,
