@@ -525,7 +525,7 @@ def finalize(
     assert status == OPEN, "AlreadyFinalized"
     assert block.timestamp > (info >> REVEAL_END_SHIFT) & MASK40, "RevealNotOver"
     assert not self._lapsed(info), "RoundLapsed"
-    assert reward_total <= self.reward_pool, "RewardsBeyondPool"
+    assert reward_total <= self.reward_pool and reward_total < 2**128, "RewardsBeyondPool"
     for who: address in slashed:
         p: uint256 = self.participants[who]
         assert (p >> ROUND_SHIFT) & MASK48 == round_id and p & REVEALED != 0, "NotARevealer"
