@@ -97,6 +97,33 @@ def test_contract_rules_match_reference(rules_contract, rule, param, pairs):
     assert rules_contract.aggregate(rule, param, xs, ws) == reference(rule, param, xs, ws)
 
 
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(
+    st.integers(0, 4_999),
+    st.lists(st.one_of(weights, st.integers(1, 4)), min_size=1, max_size=64),
+    st.randoms(use_true_random=False),
+)
+def test_contract_rules_match_agents_fl_rules(rules_contract, param, ws, rng):
+    """The contract and the coordinator's aggregation (agents/fl/rules.py) agree on every coordinate."""
+    import numpy as np
+
+    from agents.fl import rules
+
+    small = rng.random() < 0.5  # many ties
+    matrix = np.array(
+        [[rng.randint(-3, 3) if small else rng.randint(-MAX_ABS, MAX_ABS) for _ in range(3)] for _ in ws],
+        dtype=np.int64,
+    )
+    python = {
+        RULES["mean"]: rules.weighted_mean(matrix, ws),
+        RULES["median"]: rules.weighted_median(matrix, ws),
+        RULES["trimmed"]: rules.weighted_trimmed_mean(matrix, ws, param),
+    }
+    for rule, column_values in python.items():
+        for j, expected in enumerate(column_values):
+            assert rules_contract.aggregate(rule, param, [int(x) for x in matrix[:, j]], ws) == int(expected)
+
+
 # ---------- a round ----------
 
 
