@@ -248,11 +248,13 @@ def __init__(
 
 @internal
 def _pull(sender: address, amount: uint256):
+    """Takes `amount` tokens from `sender` (its allowance to this contract)."""
     assert extcall IERC20(token).transferFrom(sender, self, amount, default_return_value=True), "TransferFailed"
 
 
 @internal
 def _pay(receiver: address, amount: uint256):
+    """Sends `amount` tokens to `receiver`."""
     assert extcall IERC20(token).transfer(receiver, amount, default_return_value=True), "TransferFailed"
 
 
@@ -710,12 +712,14 @@ def aggregate(rule: uint8, rule_param: uint256, xs: DynArray[int256, MAX_CLIENTS
 @view
 @internal
 def _lapsed(info: uint256) -> bool:
+    """Whether the time to finalize a round (challenge_seconds after its reveal deadline) is over."""
     return block.timestamp > ((info >> REVEAL_END_SHIFT) & MASK40) + challenge_seconds
 
 
 @view
 @internal
 def _final(info: uint256) -> bool:
+    """Finalized, undisputed, its challenge window over."""
     return (info >> STATUS_SHIFT) & MASK8 == FINALIZED and block.timestamp > (info >> CHALLENGE_END_SHIFT) & MASK40
 
 
@@ -730,6 +734,7 @@ def _settled(info: uint256) -> bool:
 @pure
 @internal
 def _depth(width: uint256) -> uint256:
+    """Levels above the leaves of a tree of `width` leaves padded to a power of two: ceil(log2(width))."""
     d: uint256 = 0
     for _: uint256 in range(MAX_DEPTH):
         if 1 << d >= width:
@@ -741,6 +746,7 @@ def _depth(width: uint256) -> uint256:
 @pure
 @internal
 def _root_of(proof: DynArray[bytes32, MAX_REWARD_DEPTH], leaf: bytes32) -> bytes32:
+    """The root `proof` leads to from `leaf`, hashing sorted pairs."""
     node: bytes32 = leaf
     for sibling: bytes32 in proof:
         if convert(node, uint256) <= convert(sibling, uint256):
