@@ -1,0 +1,66 @@
+"""Rewards from measured contribution, Yuma-style, in integers so anyone can recompute them.
+
+Every evaluator scores every update: how much it improves the round's global policy on the evaluator's own
+days (agents/fl/client.py `fitted_value`), in millionths. Per update, the consensus is the stake-weighted
+median of the evaluators' scores; each evaluator's score is clipped at that consensus (an evaluator that
+inflates a friend moves nothing), and an update's score is the stake-weighted mean of the clipped scores. A
+round's budget is paid in proportion to stake x max(score, 0), so splitting a stake splits the reward; an update
+whose score falls below minus SLASH_MARGIN x the round's typical score size (the median absolute score) is
+slashed, as is every clone the rule flagged."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from agents.fl.fixed_point import tdiv
+
+SCORE_UNIT = 1_000_000  # scores are integers: millionths of the evaluator's value unit
+SLASH_MARGIN = 3
+
+
+def integer_scores(scores: np.ndarray) -> np.ndarray:
+    """Float scores (evaluators x clients) as integers in SCORE_UNIT."""
+    return np.rint(np.asarray(scores, dtype=np.float64) * SCORE_UNIT).astype(np.int64)
+
+
+def _weighted_median(values: Sequence[int], weights: Sequence[int]) -> int:
+    order = sorted(range(len(values)), key=lambda k: (values[k], k))
+    total, cum = sum(weights), 0
+    for pos, k in enumerate(order):
+        cum += weights[k]
+        if 2 * cum >= total:
+            if 2 * cum == total and pos < len(order) - 1:
+                return tdiv(values[k] + values[order[pos + 1]], 2)
+            return values[k]
+    raise ValueError("no evaluators")
+
+
+def consensus(scores: np.ndarray, evaluator_stakes: Sequence[int]) -> tuple[list[int], list[int]]:
+    """(consensus per update, the update's score: stake-weighted mean of evaluator scores clipped at it)."""
+    scores = np.asarray(scores, dtype=np.int64)
+    if scores.shape[0] != len(evaluator_stakes) or any(s <= 0 for s in evaluator_stakes):
+        raise ValueError("one positive stake per evaluator")
+    total = sum(int(s) for s in evaluator_stakes)
+    cons, final = [], []
+    for i in range(scores.shape[1]):
+        column = [int(v) for v in scores[:, i]]
+        c = _weighted_median(column, evaluator_stakes)
+        cons.append(c)
+        final.append(tdiv(sum(int(w) * min(v, c) for v, w in zip(column, evaluator_stakes, strict=True)), total))
+    return cons, final
+
+
+def round_rewards(budget: int, stakes: Sequence[int], scores: Sequence[int]) -> list[int]:
+    """The budget split in proportion to stake x max(score, 0), rounded down (the rest stays in the pool)."""
+    weights = [int(s) * max(int(v), 0) for s, v in zip(stakes, scores, strict=True)]
+    total = sum(weights)
+    return [budget * w // total if total else 0 for w in weights]
+
+
+def to_slash(scores: Sequence[int], flagged: Sequence[int]) -> list[int]:
+    """Clients to slash this round: the flagged clones, and updates scored far below the round's typical size."""
+    typical = sorted(abs(int(v)) for v in scores)[len(scores) // 2] if scores else 0
+    worse = [i for i, v in enumerate(scores) if int(v) < -SLASH_MARGIN * max(typical, 1)]
+    return sorted(set(worse) | set(flagged))

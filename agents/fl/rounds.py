@@ -1,0 +1,174 @@
+"""Federated rounds: clients train from the global policy, attackers craft their updates, the rule aggregates,
+evaluators score every update, rewards and slashes follow.
+
+The global policy is held in fixed point (agents/fl/fixed_point.py) and moves by the integer aggregate, so its
+every round is the same on every machine. Local training is seeded per (run seed, round, client)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from agents.fl import attacks, rewards
+from agents.fl.client import corrupted, local_update
+from agents.fl.evaluation import pnl_per_day
+from agents.fl.federation import Federation
+from agents.fl.fixed_point import check_update, decode, encode
+from agents.fl.rules import aggregate
+
+
+@dataclass(frozen=True)
+class RoundSettings:
+    rule: str = "trimmed"
+    rule_param: int | None = None
+    prestep: str = "none"
+    tolerate: int | None = None  # attackers the rule is set to tolerate; None: 30% of the participants
+    rounds: int = 8
+    epochs: int = 3
+    learning_rate: float = 1e-2
+    batch_size: int = 128
+    budget: int = 1_000 * 10**18  # reward tokens per round
+    seed: int = 0
+
+
+@dataclass
+class RoundRecord:
+    round: int
+    global_params: np.ndarray  # int64, the policy the clients trained from
+    clients: list[int]  # federation client ids, in the order of the update rows
+    updates: np.ndarray  # n x d int64, as revealed
+    stakes: list[int]
+    aggregate: np.ndarray  # int64
+    selected: list[int]
+    flagged: list[int]
+    scores: list[int]  # per update, after consensus (rewards.SCORE_UNIT)
+    evaluator_scores: np.ndarray  # evaluators x n, integers
+    rewards: list[int]
+    slashed: list[int]  # federation client ids
+
+
+@dataclass
+class RunResult:
+    params: np.ndarray  # int64, the final global policy
+    records: list[RoundRecord] = field(default_factory=list)
+
+    def rewards_by_client(self) -> dict[int, int]:
+        total: dict[int, int] = {}
+        for r in self.records:
+            for c, amount in zip(r.clients, r.rewards, strict=True):
+                total[c] = total.get(c, 0) + amount
+        return total
+
+    def slashed(self) -> list[int]:
+        return sorted({c for r in self.records for c in r.slashed})
+
+
+def tolerated(settings: RoundSettings, participants: int) -> int:
+    return settings.tolerate if settings.tolerate is not None else (3 * participants) // 10
+
+
+def run_rounds(
+    fed: Federation,
+    participants: Sequence[int],
+    byzantine: Sequence[int],
+    attack: str,
+    settings: RoundSettings,
+    stakes: Sequence[int] | None = None,
+    data_override: dict | None = None,
+    progress=None,
+) -> RunResult:
+    """The rounds with `participants` (federation client ids); those in `byzantine` run `attack`."""
+    torch.set_num_threads(1)
+    participants, bad = list(participants), set(byzantine)
+    stakes = list(stakes) if stakes is not None else [fed.stakes[c] for c in participants]
+    data = {c: fed.data[c] for c in participants} | (data_override or {})
+    for c in bad & set(participants):
+        if attack == "poison":
+            data[c] = corrupted(fed.data[c], "reversed", settings.seed * 31 + c)
+    rng = np.random.default_rng(settings.seed)
+    f = tolerated(settings, len(participants))
+    params = encode(fed.shape.initial(fed.base, settings.seed))
+    result = RunResult(params)
+    momentum = None
+    for r in range(settings.rounds):
+        g = decode(params)
+        trained = {
+            c: local_update(
+                fed.shape,
+                g,
+                data[c],
+                settings.epochs,
+                settings.learning_rate,
+                settings.batch_size,
+                settings.seed * 1_000_003 + r * 1_009 + c,
+            )
+            for c in participants
+        }
+        rows = [trained[c] for c in participants]
+        crafted_for = [k for k, c in enumerate(participants) if c in bad]
+        if attack in attacks.MODEL_ATTACKS and crafted_for:
+            honest = np.array([rows[k] for k in range(len(rows)) if k not in crafted_for])
+            fakes = attacks.crafted(attack, honest, np.array([rows[k] for k in crafted_for]), len(crafted_for), rng)
+            for k, fake in zip(crafted_for, fakes, strict=True):
+                rows[k] = fake
+        updates = np.array(
+            [check_update(encode(u), fed.shape.dims, f"client {c}") for u, c in zip(rows, participants, strict=True)]
+        )
+        reference = None
+        if settings.rule == "fltrust":
+            reference = encode(
+                local_update(fed.shape, g, fed.root, settings.epochs, settings.learning_rate, settings.batch_size, r)
+            )
+        elif settings.rule == "clip":
+            reference = momentum
+        agg = aggregate(
+            settings.rule,
+            updates,
+            stakes,
+            f,
+            param=settings.rule_param,
+            seed=settings.seed * 7 + r,
+            prestep=settings.prestep,
+            reference=reference,
+        )
+        momentum = agg.vector
+        evaluator = score_updates(fed, params, updates)
+        _, scores = rewards.consensus(evaluator, [1] * len(fed.evaluator_markets))
+        slashed_rows = rewards.to_slash(scores, agg.flagged)
+        paid = rewards.round_rewards(
+            settings.budget, stakes, [0 if k in slashed_rows else s for k, s in enumerate(scores)]
+        )
+        result.records.append(
+            RoundRecord(
+                round=r,
+                global_params=params,
+                clients=participants,
+                updates=updates,
+                stakes=stakes,
+                aggregate=agg.vector,
+                selected=[participants[k] for k in agg.selected],
+                flagged=[participants[k] for k in agg.flagged],
+                scores=scores,
+                evaluator_scores=evaluator,
+                rewards=paid,
+                slashed=[participants[k] for k in slashed_rows],
+            )
+        )
+        params = params + agg.vector
+        if progress:
+            progress(r)
+    result.params = params
+    return result
+
+
+def score_updates(fed: Federation, params: np.ndarray, updates: np.ndarray) -> np.ndarray:
+    """Evaluators x updates: how much each update alone improves the policy's hedged PnL (bps per day) in a
+    replay of each evaluator's days."""
+    scores = []
+    for market in fed.evaluator_markets:
+        base = pnl_per_day(fed, market, params)
+        scores.append([pnl_per_day(fed, market, params + u) - base for u in updates])
+    return rewards.integer_scores(np.array(scores))
