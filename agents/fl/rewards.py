@@ -3,10 +3,14 @@
 Every evaluator scores every update: how much it improves the round's global policy on the evaluator's own
 days (agents/fl/client.py `fitted_value`), in millionths. Per update, the consensus is the stake-weighted
 median of the evaluators' scores; each evaluator's score is clipped at that consensus (an evaluator that
-inflates a friend moves nothing), and an update's score is the stake-weighted mean of the clipped scores. A
-round's budget is paid in proportion to stake x max(score, 0), so splitting a stake splits the reward; an update
-whose score falls below minus SLASH_MARGIN x the round's typical score size (the median absolute score) is
-slashed, as is every clone the rule flagged."""
+inflates a friend moves nothing), and an update's score is the stake-weighted mean of the clipped scores.
+
+The rounds of an epoch settle together at its last round: each client's score is summed over the epoch, the
+epoch's budget is paid in proportion to stake x max(summed score, 0), and a client whose summed score falls
+below minus SLASH_MARGIN x the epoch's typical score size (the median absolute summed score) is slashed, as is
+every clone the rule flagged in any round. An honest client whose data disagrees with the evaluators' days
+scores about as far below zero as good ones score above it; a sign-flipping or scaling attacker several times
+farther."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import numpy as np
 from agents.fl.fixed_point import tdiv
 
 SCORE_UNIT = 1_000_000  # scores are integers: millionths of the evaluator's value unit
-SLASH_MARGIN = 3
+SLASH_MARGIN = 2
 
 
 def integer_scores(scores: np.ndarray) -> np.ndarray:
@@ -52,7 +56,7 @@ def consensus(scores: np.ndarray, evaluator_stakes: Sequence[int]) -> tuple[list
     return cons, final
 
 
-def round_rewards(budget: int, stakes: Sequence[int], scores: Sequence[int]) -> list[int]:
+def epoch_rewards(budget: int, stakes: Sequence[int], scores: Sequence[int]) -> list[int]:
     """The budget split in proportion to stake x max(score, 0), rounded down (the rest stays in the pool)."""
     weights = [int(s) * max(int(v), 0) for s, v in zip(stakes, scores, strict=True)]
     total = sum(weights)
@@ -60,7 +64,7 @@ def round_rewards(budget: int, stakes: Sequence[int], scores: Sequence[int]) -> 
 
 
 def to_slash(scores: Sequence[int], flagged: Sequence[int]) -> list[int]:
-    """Clients to slash this round: the flagged clones, and updates scored far below the round's typical size."""
+    """Clients (positions) to slash: the flagged clones, and summed scores far below the epoch's typical size."""
     typical = sorted(abs(int(v)) for v in scores)[len(scores) // 2] if scores else 0
     worse = [i for i, v in enumerate(scores) if int(v) < -SLASH_MARGIN * max(typical, 1)]
     return sorted(set(worse) | set(flagged))

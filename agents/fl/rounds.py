@@ -78,52 +78,28 @@ def run_rounds(
     settings: RoundSettings,
     stakes: Sequence[int] | None = None,
     data_override: dict | None = None,
+    score: bool = True,
     progress=None,
 ) -> RunResult:
-    """The rounds with `participants` (federation client ids); those in `byzantine` run `attack`."""
+    """One epoch of rounds with `participants` (federation client ids); those in `byzantine` run `attack`.
+    `data_override` replaces clients' tables (client id -> ClientData); without `score` there are no
+    evaluations, rewards or score-based slashes (a quicker run for comparing rules)."""
     torch.set_num_threads(1)
     participants, bad = list(participants), set(byzantine)
     stakes = list(stakes) if stakes is not None else [fed.stakes[c] for c in participants]
     data = {c: fed.data[c] for c in participants} | (data_override or {})
     for c in bad & set(participants):
         if attack == "poison":
-            data[c] = corrupted(fed.data[c], "reversed", settings.seed * 31 + c)
+            data[c] = corrupted(data[c], "reversed", settings.seed * 31 + c)
     rng = np.random.default_rng(settings.seed)
     f = tolerated(settings, len(participants))
     params = encode(fed.shape.initial(fed.base, settings.seed))
     result = RunResult(params)
     momentum = None
+    summed = [0] * len(participants)
+    flagged: set[int] = set()
     for r in range(settings.rounds):
-        g = decode(params)
-        trained = {
-            c: local_update(
-                fed.shape,
-                g,
-                data[c],
-                settings.epochs,
-                settings.learning_rate,
-                settings.batch_size,
-                settings.seed * 1_000_003 + r * 1_009 + c,
-            )
-            for c in participants
-        }
-        rows = [trained[c] for c in participants]
-        crafted_for = [k for k, c in enumerate(participants) if c in bad]
-        if attack in attacks.MODEL_ATTACKS and crafted_for:
-            honest = np.array([rows[k] for k in range(len(rows)) if k not in crafted_for])
-            fakes = attacks.crafted(attack, honest, np.array([rows[k] for k in crafted_for]), len(crafted_for), rng)
-            for k, fake in zip(crafted_for, fakes, strict=True):
-                rows[k] = fake
-        updates = np.array(
-            [check_update(encode(u), fed.shape.dims, f"client {c}") for u, c in zip(rows, participants, strict=True)]
-        )
-        reference = None
-        if settings.rule == "fltrust":
-            reference = encode(
-                local_update(fed.shape, g, fed.root, settings.epochs, settings.learning_rate, settings.batch_size, r)
-            )
-        elif settings.rule == "clip":
-            reference = momentum
+        updates = _updates(fed, params, participants, bad, attack, data, settings, r, rng)
         agg = aggregate(
             settings.rule,
             updates,
@@ -132,14 +108,19 @@ def run_rounds(
             param=settings.rule_param,
             seed=settings.seed * 7 + r,
             prestep=settings.prestep,
-            reference=reference,
+            reference=_reference(fed, params, settings, r, momentum),
         )
         momentum = agg.vector
-        evaluator = score_updates(fed, params, updates)
-        _, scores = rewards.consensus(evaluator, [1] * len(fed.evaluator_markets))
-        slashed_rows = rewards.to_slash(scores, agg.flagged)
-        paid = rewards.round_rewards(
-            settings.budget, stakes, [0 if k in slashed_rows else s for k, s in enumerate(scores)]
+        flagged |= set(agg.flagged)
+        evaluator = score_updates(fed, params, updates) if score else np.zeros((1, len(participants)), np.int64)
+        _, scores = rewards.consensus(evaluator, [1] * len(evaluator))
+        summed = [a + b for a, b in zip(summed, scores, strict=True)]
+        last = r == settings.rounds - 1
+        slashed = rewards.to_slash(summed if score else [], sorted(flagged)) if last else []
+        paid = (
+            rewards.epoch_rewards(settings.budget, stakes, [0 if k in slashed else v for k, v in enumerate(summed)])
+            if last
+            else [0] * len(participants)
         )
         result.records.append(
             RoundRecord(
@@ -154,7 +135,7 @@ def run_rounds(
                 scores=scores,
                 evaluator_scores=evaluator,
                 rewards=paid,
-                slashed=[participants[k] for k in slashed_rows],
+                slashed=[participants[k] for k in slashed],
             )
         )
         params = params + agg.vector
@@ -162,6 +143,44 @@ def run_rounds(
             progress(r)
     result.params = params
     return result
+
+
+def _updates(fed, params, participants, bad, attack, data, settings, r, rng) -> np.ndarray:
+    """This round's updates in participant order: trained from the global policy, then the attackers'."""
+    g = decode(params)
+    rows = [
+        local_update(
+            fed.shape,
+            g,
+            data[c],
+            settings.epochs,
+            settings.learning_rate,
+            settings.batch_size,
+            settings.seed * 1_000_003 + r * 1_009 + c,
+        )
+        for c in participants
+    ]
+    crafted_for = [k for k, c in enumerate(participants) if c in bad]
+    if attack in attacks.MODEL_ATTACKS and crafted_for:
+        honest = np.array([rows[k] for k in range(len(rows)) if k not in crafted_for])
+        fakes = attacks.crafted(attack, honest, np.array([rows[k] for k in crafted_for]), len(crafted_for), rng)
+        for k, fake in zip(crafted_for, fakes, strict=True):
+            rows[k] = fake
+    return np.array(
+        [check_update(encode(u), fed.shape.dims, f"client {c}") for u, c in zip(rows, participants, strict=True)]
+    )
+
+
+def _reference(fed, params, settings, r, momentum):
+    """FLTrust's root-shard update (the coordinator trains it), or centered clipping's momentum."""
+    if settings.rule == "fltrust":
+        g = decode(params)
+        return encode(
+            local_update(fed.shape, g, fed.root, settings.epochs, settings.learning_rate, settings.batch_size, r)
+        )
+    if settings.rule == "clip":
+        return momentum
+    return None
 
 
 def score_updates(fed: Federation, params: np.ndarray, updates: np.ndarray) -> np.ndarray:
