@@ -67,6 +67,7 @@ class Federation:
     root: ClientData  # the coordinator's root shard (FLTrust)
     eval_market: Market
     stakes: list[int] = field(default_factory=list)
+    cache: Path | None = None  # where the prepared tables are kept
 
     @property
     def interval_s(self) -> int:
@@ -149,6 +150,7 @@ def build(
         root=prepared[-1],
         eval_market=eval_shards[0].market(cfg.step),
         stakes=[spec.stake] * spec.clients,
+        cache=cache,
     )
 
 

@@ -7,13 +7,17 @@ inflates a friend moves nothing), and an update's score is the stake-weighted me
 
 The rounds of an epoch settle together at its last round: each client's score is summed over the epoch, the
 epoch's budget is paid in proportion to stake x max(summed score, 0), and a client whose summed score falls
-below minus SLASH_MARGIN x the epoch's typical score size (the median absolute summed score) is slashed, as is
-every clone the rule flagged in any round. An honest client whose data disagrees with the evaluators' days
-scores about as far below zero as good ones score above it; a sign-flipping or scaling attacker several times
-farther."""
+below minus SLASH_MARGIN x the best summed score is slashed, as is every clone (an update identical to another
+client's) and every outsized update (a norm beyond NORM_MARGIN x the round's median norm: the norm bound of
+Sun et al. 2019; scored as sent, a scaled update in the right direction can look helpful early on) of any round.
+An honest client whose data disagrees with the evaluators' days (another regime, other weeks) can score below
+zero, but not far beyond what the best honest client adds; a sign-flipping, scaling or poisoned update, built to
+undo the honest ones, scores several times farther. The margin is relative so that it holds whatever the units
+and the epoch's length; a round in which nothing helps (best score <= 0) slashes no one on scores."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,6 +26,7 @@ from agents.fl.fixed_point import tdiv
 
 SCORE_UNIT = 1_000_000  # scores are integers: millionths of the evaluator's value unit
 SLASH_MARGIN = 2
+NORM_MARGIN = 10
 
 
 def integer_scores(scores: np.ndarray) -> np.ndarray:
@@ -63,8 +68,15 @@ def epoch_rewards(budget: int, stakes: Sequence[int], scores: Sequence[int]) -> 
     return [budget * w // total if total else 0 for w in weights]
 
 
-def to_slash(scores: Sequence[int], flagged: Sequence[int]) -> list[int]:
-    """Clients (positions) to slash: the flagged clones, and summed scores far below the epoch's typical size."""
-    typical = sorted(abs(int(v)) for v in scores)[len(scores) // 2] if scores else 0
-    worse = [i for i, v in enumerate(scores) if int(v) < -SLASH_MARGIN * max(typical, 1)]
-    return sorted(set(worse) | set(flagged))
+def outsized(updates: np.ndarray) -> list[int]:
+    """Positions whose update's norm exceeds NORM_MARGIN x the round's median norm (integers throughout)."""
+    norms = [math.isqrt(sum(int(v) * int(v) for v in row)) for row in np.asarray(updates)]
+    median = sorted(norms)[len(norms) // 2]
+    return [i for i, n in enumerate(norms) if n > NORM_MARGIN * median]
+
+
+def to_slash(scores: Sequence[int], clones: Sequence[int]) -> list[int]:
+    """Clients (positions) to slash: the clones and outsized, and summed scores below -SLASH_MARGIN x the best."""
+    best = max((int(v) for v in scores), default=0)
+    worse = [i for i, v in enumerate(scores) if best > 0 and int(v) < -SLASH_MARGIN * best]
+    return sorted(set(worse) | set(clones))

@@ -48,6 +48,9 @@ class RoundRecord:
     evaluator_scores: np.ndarray  # evaluators x n, integers
     rewards: list[int]
     slashed: list[int]  # federation client ids
+    rule_seed: int = 0
+    reference: np.ndarray | None = None  # FLTrust's root update or clipping's momentum, as used
+    info: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -60,6 +63,13 @@ class RunResult:
         for r in self.records:
             for c, amount in zip(r.clients, r.rewards, strict=True):
                 total[c] = total.get(c, 0) + amount
+        return total
+
+    def summed_scores(self) -> dict[int, int]:
+        total: dict[int, int] = {}
+        for r in self.records:
+            for c, v in zip(r.clients, r.scores, strict=True):
+                total[c] = total.get(c, 0) + v
         return total
 
     def slashed(self) -> list[int]:
@@ -97,9 +107,10 @@ def run_rounds(
     result = RunResult(params)
     momentum = None
     summed = [0] * len(participants)
-    flagged: set[int] = set()
+    clones: set[int] = set()  # positions that sent a clone's or an outsized update, in any round
     for r in range(settings.rounds):
         updates = _updates(fed, params, participants, bad, attack, data, settings, r, rng)
+        reference = _reference(fed, params, settings, r, momentum)
         agg = aggregate(
             settings.rule,
             updates,
@@ -108,15 +119,15 @@ def run_rounds(
             param=settings.rule_param,
             seed=settings.seed * 7 + r,
             prestep=settings.prestep,
-            reference=_reference(fed, params, settings, r, momentum),
+            reference=reference,
         )
         momentum = agg.vector
-        flagged |= set(agg.flagged)
+        clones |= {k for group in agg.info.get("clones", []) for k in group} | set(rewards.outsized(updates))
         evaluator = score_updates(fed, params, updates) if score else np.zeros((1, len(participants)), np.int64)
         _, scores = rewards.consensus(evaluator, [1] * len(evaluator))
         summed = [a + b for a, b in zip(summed, scores, strict=True)]
         last = r == settings.rounds - 1
-        slashed = rewards.to_slash(summed if score else [], sorted(flagged)) if last else []
+        slashed = rewards.to_slash(summed if score else [], sorted(clones)) if last else []
         paid = (
             rewards.epoch_rewards(settings.budget, stakes, [0 if k in slashed else v for k, v in enumerate(summed)])
             if last
@@ -136,6 +147,9 @@ def run_rounds(
                 evaluator_scores=evaluator,
                 rewards=paid,
                 slashed=[participants[k] for k in slashed],
+                rule_seed=settings.seed * 7 + r,
+                reference=reference,
+                info=agg.info,
             )
         )
         params = params + agg.vector

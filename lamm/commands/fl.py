@@ -1,0 +1,137 @@
+"""`lamm fl`: federated training of the fee policy (simulate an epoch with attackers; audit a round)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lamm.commands.common import ADDRESS, BACKEND, DATA, RPC, out, user_errors
+
+fl_app = typer.Typer(help="Federated training: robust rounds, attacks, rewards and slashing, audits.")
+CACHE = Path.home() / ".cache" / "lamm" / "fl"
+
+
+@fl_app.command(
+    "simulate",
+    epilog="Example: lamm fl simulate --data synthetic --clients 10 --byzantine 3 --attack signflip --rule fltrust "
+    "--json fl.json",
+)
+@user_errors
+def simulate_command(
+    data: DATA = "synthetic",
+    clients: Annotated[int, typer.Option(help="Clients, each with its own shard.")] = 10,
+    byzantine: Annotated[int, typer.Option(help="Attackers among them (drawn by the seed).")] = 0,
+    attack: Annotated[str, typer.Option(help="none, signflip, scale, gauss, alie, ipm, poison or sybil.")] = "none",
+    rule: Annotated[
+        str, typer.Option(help="mean, median, trimmed, krum, multikrum, bulyan, clip or fltrust.")
+    ] = "fltrust",
+    rule_param: Annotated[int | None, typer.Option(help="The rule's parameter (e.g. trimmed: bps per side).")] = None,
+    prestep: Annotated[str, typer.Option(help="none, bucketing[:s] or nnm (for non-IID honest clients).")] = "none",
+    tolerate: Annotated[
+        int | None, typer.Option(help="Attackers the rule is set for (default 30% of clients).")
+    ] = None,
+    rounds: Annotated[int, typer.Option(help="Rounds in the epoch.")] = 8,
+    epochs: Annotated[int, typer.Option(help="Local epochs per round.")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed (attackers, training, noise).")] = 0,
+    train_from: Annotated[str, typer.Option(help="First training day (real data).")] = "2025-05-04",
+    train_to: Annotated[str, typer.Option(help="Last training day.")] = "2025-07-05",
+    eval_from: Annotated[str, typer.Option(help="First evaluation day (after training).")] = "2025-07-06",
+    eval_to: Annotated[str, typer.Option(help="Last evaluation day.")] = "2025-07-30",
+    config: Annotated[Path, typer.Option(help="Training settings (policy, rule map, simulation).")] = Path(
+        "agents/training/configs/fee-cps.toml"
+    ),
+    chain: Annotated[bool, typer.Option(help="Play the epoch through TrainingRounds on a local chain.")] = False,
+    rpc: RPC = None,
+    store: Annotated[Path, typer.Option(help="Update store folder (with --chain).")] = Path("fl-store"),
+    cache: Annotated[Path, typer.Option(help="Cache of the shards' prepared tables.")] = CACHE,
+    backend: BACKEND = "local",
+    address: ADDRESS = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
+):
+    """One federated epoch of the fee policy: clients train on their own shards, attackers attack, the rule
+    aggregates in integers; reports the policy on the evaluation days against the same epoch without the
+    attackers, and the rewards and slashes."""
+    from rich.progress import Progress
+
+    from agents.fl.federation import FederationSpec, build
+    from agents.fl.rounds import RoundSettings
+    from agents.fl.simulation import simulate
+    from agents.training.config import load_train_config
+
+    spec = FederationSpec(
+        data=data, train=(train_from, train_to), evaluation=(eval_from, eval_to), clients=clients, seed=seed
+    )
+    settings = RoundSettings(
+        rule=rule, rule_param=rule_param, prestep=prestep, tolerate=tolerate, rounds=rounds, epochs=epochs, seed=seed
+    )
+    _check(settings, clients)
+    cfg = load_train_config(config)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("preparing the shards", total=None)
+        fed = build(spec, cfg, cache, backend, address)
+        bar.update(task, description="rounds", total=rounds, completed=0)
+        report = simulate(fed, attack, byzantine, settings, chain, store, rpc, lambda r: bar.advance(task))
+    _print(report)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report, indent=1))
+        out.print(f"report: {json_out}")
+
+
+def _check(settings, clients: int) -> None:
+    from agents.fl.rules import PRESTEPS, RULES
+
+    if settings.rule not in RULES:
+        raise ValueError(f"--rule {settings.rule!r}: use one of {', '.join(RULES)}")
+    if settings.prestep.split(":")[0] not in PRESTEPS:
+        raise ValueError(f"--prestep {settings.prestep!r}: use one of {', '.join(PRESTEPS)}")
+    if settings.rounds < 1 or settings.epochs < 1:
+        raise ValueError("--rounds and --epochs must be at least 1")
+    if settings.tolerate is not None and not 0 <= settings.tolerate < clients:
+        raise ValueError(f"--tolerate {settings.tolerate}: give 0 to {clients - 1}")
+
+
+def _print(report: dict) -> None:
+    start, final, honest = (report[k]["hedged_pnl_bps_per_day"] for k in ("start", "final", "honest_only"))
+    out.print(
+        f"rule {report['rule']}, attack {report['attack']}, byzantine {report['byzantine']}: hedged PnL "
+        f"{final:+.4f} bps/day on the evaluation days (honest only {honest:+.4f}, round zero {start:+.4f})"
+    )
+    out.print(
+        f"slashed {report['slashed']}; rewards (tokens): "
+        + ", ".join(f"{c}: {int(v) / 1e18:.0f}" for c, v in report["rewards"].items())
+    )
+    if "chain" in report:
+        gas = report["chain"]["gas"]
+        out.print("gas (max): " + ", ".join(f"{k} {v['max']:,}" for k, v in gas.items()))
+        out.print(
+            f"audits {'ok' if report['chain']['audits_ok'] else 'FAILED'}; contract {report['chain']['contract']}"
+        )
+
+
+@fl_app.command("audit", epilog="Example: lamm fl audit 3 --store fl-store --rpc http://127.0.0.1:8545")
+@user_errors
+def audit_command(
+    round_id: Annotated[int, typer.Argument(help="The round (as numbered in the store).")],
+    store: Annotated[Path, typer.Option(help="Update store folder.")] = Path("fl-store"),
+    rpc: RPC = None,
+):
+    """Recompute a round's aggregate from its revealed updates; with --rpc, check it against TrainingRounds."""
+    from agents.fl.audit import audit_round
+    from agents.fl.store import read_round
+
+    if rpc is None:
+        result = audit_round(store, round_id)
+    else:
+        from agents.chain.connection import connect
+
+        meta, _ = read_round(store, round_id)
+        with connect(rpc=rpc) as (_ape, project):
+            result = audit_round(store, round_id, project.TrainingRounds.at(meta["contract"]))
+    for name, ok in result["checks"].items():
+        out.print(f"{'ok  ' if ok else 'FAIL'} {name}")
+    if not result["ok"]:
+        raise typer.Exit(1)
