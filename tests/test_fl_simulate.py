@@ -98,6 +98,7 @@ def test_an_epoch_on_chain_and_its_audit(tmp_path):
         audit = [sys.executable, "-m", "lamm.cli", "fl", "audit", "1", "--store", str(store), "--rpc", node.url]
         ok = subprocess.run(audit, cwd=ROOT, capture_output=True, text=True)
         assert ok.returncode == 0, ok.stdout + ok.stderr
+        _export_and_gate(node, store, tmp_path)
         saved = dict(np.load(store / "round-0001.npz"))
         saved["updates"][0, 5] += 1  # an update that is not the one revealed
         np.savez(store / "round-0001.npz", **saved)
@@ -110,6 +111,38 @@ def test_an_epoch_on_chain_and_its_audit(tmp_path):
         assert bad.returncode == 1 and "FAIL aggregate recomputed bit for bit" in bad.stdout
     finally:
         node.stop()
+
+
+def _export_and_gate(node, store: Path, tmp_path: Path) -> None:
+    """The final round exports as a model folder; the registration gate accepts it on its chain, refuses it
+    once its integers are changed, and refuses a round still open to dispute."""
+    from agents.chain.connection import connect
+    from agents.fl.export import NotFinal, check_final, check_model_final
+
+    model = tmp_path / "model"
+    export = [sys.executable, "-m", "lamm.cli", "fl", "export", "1", "--store", str(store), "--rpc", node.url]
+    done = subprocess.run([*export, "--out", str(model)], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    card = json.loads((model / "card.json").read_text())
+    with connect(rpc=node.url) as (ape, project):
+        rounds = project.TrainingRounds.at(card["federated"]["contract"])
+        chain_id = ape.chain.provider.chain_id
+        check_model_final(model, card, rounds, chain_id)
+        with pytest.raises(NotFinal, match="not this one"):
+            check_model_final(model, card, rounds, chain_id + 1)
+        saved = dict(np.load(model / "federated.npz"))
+        saved["aggregate"][0] += 1
+        np.savez(model / "federated.npz", **saved)
+        with pytest.raises(NotFinal, match="not this model's"):
+            check_model_final(model, card, rounds, chain_id)
+        coordinator = ape.accounts.test_accounts[0]
+        token = project.TestToken.at(rounds.token())
+        token.mint(coordinator, rounds.coordinator_bond(), sender=coordinator)
+        rounds.post_bond(rounds.coordinator_bond(), sender=coordinator)
+        rounds.open_round(b"\x01" * 32, 0, 0, 4, sender=coordinator)
+        fresh = int(rounds.current_round())
+        with pytest.raises(NotFinal, match="is not final"):
+            check_final(rounds, {"chain_round": fresh}, bytes(32), b"\x01" * 32)
 
 
 def test_audit_without_a_chain_recomputes_and_refuses_a_missing_round(fed, tmp_path):

@@ -177,11 +177,21 @@ def _interval(doc: dict, unit: str) -> str:
 def card_markdown(card: dict) -> str:
     ev = card["evaluation"]
     paired = ev["paired"]
+    if "federated" in card:
+        fed = card["federated"]
+        origin = (
+            f"- federated: round {fed['round']} of TrainingRounds {fed['contract']} on chain {fed['chain_id']}, "
+            f"rule {fed['rule']}, aggregate root 0x{fed['aggregate_root']}"
+        )
+    else:
+        origin = (
+            f"- algorithm: {card['algo']}, seed {card['seed']}, {card['training']['timesteps']:,} steps in "
+            f"{card['training']['seconds']:.0f} s"
+        )
     lines = [
         f"# Model card: {card.get('name', '')}",
         "",
-        f"- algorithm: {card['algo']}, seed {card['seed']}, {card['training']['timesteps']:,} steps in "
-        f"{card['training']['seconds']:.0f} s",
+        origin,
         f"- data: {card['data']['source']} ({len(card['data']['files'])} files, hashes in card.json)",
         f"- training period: {card['periods']['train']}; evaluation period: {card['periods']['evaluation']}",
         f"- policy: MLP {card['policy']['net_arch']}, {card['policy']['parameters']} parameters, setting "

@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
-from lamm.commands.common import ADDRESS, BACKEND, DATA, RPC, out, user_errors
+from lamm.commands.common import ADDRESS, BACKEND, DATA, DAY, NETWORK, RPC, out, user_errors
 
 fl_app = typer.Typer(help="Federated training: robust rounds, attacks, rewards and slashing, audits.")
 CACHE = Path.home() / ".cache" / "lamm" / "fl"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "agents/training/configs/fee-cps.toml"
 
 
 @fl_app.command(
@@ -40,9 +41,7 @@ def simulate_command(
     train_to: Annotated[str, typer.Option(help="Last training day.")] = "2025-07-05",
     eval_from: Annotated[str, typer.Option(help="First evaluation day (after training).")] = "2025-07-06",
     eval_to: Annotated[str, typer.Option(help="Last evaluation day.")] = "2025-07-30",
-    config: Annotated[Path, typer.Option(help="Training settings (policy, rule map, simulation).")] = Path(
-        "agents/training/configs/fee-cps.toml"
-    ),
+    config: Annotated[Path, typer.Option(help="Training settings (policy, rule map, simulation).")] = DEFAULT_CONFIG,
     chain: Annotated[bool, typer.Option(help="Play the epoch through TrainingRounds on a local chain.")] = False,
     rpc: RPC = None,
     store: Annotated[Path, typer.Option(help="Update store folder (with --chain).")] = Path("fl-store"),
@@ -135,3 +134,39 @@ def audit_command(
         out.print(f"{'ok  ' if ok else 'FAIL'} {name}")
     if not result["ok"]:
         raise typer.Exit(1)
+
+
+@fl_app.command(
+    "export", epilog="Example: lamm fl export 7 --store fl-store --rpc http://127.0.0.1:8545 --out models/fee-federated"
+)
+@user_errors
+def export_command(
+    round_id: Annotated[int, typer.Argument(help="The round (as numbered in the store).")],
+    store: Annotated[Path, typer.Option(help="Update store folder.")] = Path("fl-store"),
+    rpc: RPC = None,
+    network: NETWORK = "ethereum:local:foundry",
+    out_dir: Annotated[Path, typer.Option("--out", help="Model folder to write.")] = Path("models/fee-federated"),
+    data: DATA = "synthetic",
+    eval_from: DAY = None,
+    eval_to: DAY = None,
+    config: Annotated[Path, typer.Option(help="Training settings the round used.")] = DEFAULT_CONFIG,
+):
+    """Write a final round's policy as a model folder (for `lamm model register`); refused unless the round is
+    final on chain."""
+    from agents.chain.connection import connect
+    from agents.fl.export import export_round
+    from agents.fl.store import read_round
+    from agents.training.config import load_train_config
+    from agents.training.fee import Period, load_period
+    from envs.market import MarketSpec, parse_day
+
+    cfg = load_train_config(config)
+    period = Period(parse_day(eval_from), parse_day(eval_to)) if eval_from and eval_to else None
+    market = load_period(data, period, MarketSpec(), cfg.step)
+    meta, _ = read_round(store, round_id)
+    with connect(network, rpc) as (ape, project):
+        contract = project.TrainingRounds.at(meta["contract"])
+        chain_id = ape.chain.provider.chain_id
+        days = (period.start, period.end) if period else None
+        card = export_round(store, round_id, contract, chain_id, cfg, market, out_dir, data, days)
+    out.print(f"{out_dir}: the policy of final round {card['federated']['round']} ({card['federated']['rule']})")

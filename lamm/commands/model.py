@@ -46,8 +46,9 @@ def register(
     from agents.zk.model_circuit import zk_for_model
     from agents.zk.registry import register_model
 
-    zk = zk_for_model(model, srs, log=err.print)
     with connect(network, rpc) as (ape, project):
+        _check_federated(model, ape, project)
+        zk = zk_for_model(model, srs, log=err.print)
         record = register_model(
             ape,
             project,
@@ -64,3 +65,16 @@ def register(
     )
     if out_file:
         out.print(f"record: {record.write(out_file)}")
+
+
+def _check_federated(model: Path, ape, project) -> None:
+    """A model from federated training registers only once its round is final on this chain."""
+    import json
+
+    from agents.fl.export import check_model_final
+
+    card_path = Path(model) / "card.json"
+    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    if "federated" in card:
+        contract = project.TrainingRounds.at(card["federated"]["contract"])
+        check_model_final(model, card, contract, ape.chain.provider.chain_id)
