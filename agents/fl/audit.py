@@ -1,9 +1,11 @@
 """`lamm fl audit`: recompute a round from its revealed updates and hold it against the store and the chain.
 
-Checks, each reported: every stored update's Merkle root is the root its client revealed on chain (in reveal
-order); the aggregate recomputed with the round's rule, parameter, stakes and seed equals the stored one bit
-for bit; its root equals the aggregate root finalized on chain; the round's rule and policy hash are those on
-chain. FLTrust's reference (the coordinator's root-shard update) is taken as published: the audit checks the
+Checks, each reported: every stored update's Merkle root and stake are the root its client revealed on chain
+and the weight it committed with, in reveal order (a client the coordinator left out, e.g. for an update
+missing from the store, is listed for slashing on chain instead); the aggregate recomputed with the round's
+rule, parameter, stakes and seed equals the stored one bit for bit; its root equals the aggregate root finalized
+on chain; the round's rule and policy hash are those on chain.
+FLTrust's reference (the coordinator's root-shard update) is taken as published: the audit checks the
 arithmetic, not the coordinator's private data."""
 
 from __future__ import annotations
@@ -39,12 +41,13 @@ def audit_round(store: Path, round_id: int, rounds_contract=None) -> dict:
         chain_id = meta["chain_round"]
         info = rounds_contract.round_info(chain_id)
         revealed = [rounds_contract.revealer(chain_id, k) for k in range(info.revealed)]
-        addresses = [r[0] for r in revealed]
-        checks["revealers are the stored clients"] = addresses == meta["addresses"]
-        checks["every update is the one revealed"] = len(revealed) == len(arrays["updates"]) and all(
-            bytes(r[2]) == update_root(u) for r, u in zip(revealed, arrays["updates"], strict=False)
+        order = [r[0] for r in revealed]
+        by_address = {r[0]: (int(r[1]), bytes(r[2])) for r in revealed}
+        stored = list(zip(meta["addresses"], arrays["updates"], meta["stakes"], strict=True))
+        checks["every update is the one revealed"] = all(
+            a in by_address and by_address[a] == (w, update_root(u)) for a, u, w in stored
         )
-        checks["stakes are the committed weights"] = [int(r[1]) for r in revealed] == meta["stakes"]
+        checks["updates in reveal order"] = [a for a in order if a in set(meta["addresses"])] == meta["addresses"]
         checks["aggregate root is the finalized one"] = bytes(info.aggregate_root) == update_root(again)
         checks["policy hash is the round's"] = bytes(info.model_hash) == update_root(arrays["global_params"])
         checks["rule is the round's"] = int(info.rule) == RULES.index(meta["rule"])
