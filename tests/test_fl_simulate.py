@@ -155,3 +155,17 @@ def test_audit_without_a_chain_recomputes_and_refuses_a_missing_round(fed, tmp_p
     assert audit_round(tmp_path, 0)["ok"]
     with pytest.raises(FileNotFoundError, match="round 7 is not there"):
         audit_round(tmp_path, 7)
+
+
+def test_clients_on_ray_train_exactly_as_locally(fed):
+    """The same rounds with every client a Ray task end at the same policy, to the unit."""
+    from agents.fl.trainers import RayTrainer
+
+    settings = RoundSettings(rule="median", rounds=2, epochs=1)
+    local = run_rounds(fed, range(5), [0], "ipm", settings, score=False).params
+    trainer = RayTrainer()
+    try:
+        remote = run_rounds(fed, range(5), [0], "ipm", settings, score=False, trainer=trainer).params
+    finally:
+        trainer.close()
+    assert np.array_equal(local, remote)

@@ -18,6 +18,7 @@ from agents.fl.evaluation import pnl_per_day
 from agents.fl.federation import Federation
 from agents.fl.fixed_point import check_update, decode, encode
 from agents.fl.rules import aggregate
+from agents.fl.trainers import LocalTrainer
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,12 @@ def run_rounds(
     data_override: dict | None = None,
     score: bool = True,
     progress=None,
+    trainer=None,
 ) -> RunResult:
     """One epoch of rounds with `participants` (federation client ids); those in `byzantine` run `attack`.
     `data_override` replaces clients' tables (client id -> ClientData); without `score` there are no
-    evaluations, rewards or score-based slashes (a quicker run for comparing rules)."""
+    evaluations, rewards or score-based slashes (a quicker run for comparing rules). `trainer`: where clients
+    train (agents/fl/trainers.py; default this process)."""
     torch.set_num_threads(1)
     participants, bad = list(participants), set(byzantine)
     stakes = list(stakes) if stakes is not None else [fed.stakes[c] for c in participants]
@@ -109,7 +112,7 @@ def run_rounds(
     summed = [0] * len(participants)
     clones: set[int] = set()  # positions that sent a clone's or an outsized update, in any round
     for r in range(settings.rounds):
-        updates = _updates(fed, params, participants, bad, attack, data, settings, r, rng)
+        updates = _updates(fed, params, participants, bad, attack, data, settings, r, rng, trainer or LocalTrainer())
         reference = _reference(fed, params, settings, r, momentum)
         agg = aggregate(
             settings.rule,
@@ -159,21 +162,10 @@ def run_rounds(
     return result
 
 
-def _updates(fed, params, participants, bad, attack, data, settings, r, rng) -> np.ndarray:
+def _updates(fed, params, participants, bad, attack, data, settings, r, rng, trainer) -> np.ndarray:
     """This round's updates in participant order: trained from the global policy, then the attackers'."""
-    g = decode(params)
-    rows = [
-        local_update(
-            fed.shape,
-            g,
-            data[c],
-            settings.epochs,
-            settings.learning_rate,
-            settings.batch_size,
-            settings.seed * 1_000_003 + r * 1_009 + c,
-        )
-        for c in participants
-    ]
+    seeds = [settings.seed * 1_000_003 + r * 1_009 + c for c in participants]
+    rows = trainer.train(fed.shape, decode(params), [data[c] for c in participants], seeds, settings)
     crafted_for = [k for k, c in enumerate(participants) if c in bad]
     if attack in attacks.MODEL_ATTACKS and crafted_for:
         honest = np.array([rows[k] for k in range(len(rows)) if k not in crafted_for])

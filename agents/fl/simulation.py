@@ -18,6 +18,7 @@ from agents.fl.federation import Federation, describe
 from agents.fl.fixed_point import encode
 from agents.fl.merkle import update_root
 from agents.fl.rounds import RoundSettings, RunResult, run_rounds, tolerated
+from agents.fl.trainers import trainer_for
 
 
 def draw_byzantine(clients: int, byzantine: int, seed: int) -> list[int]:
@@ -38,14 +39,20 @@ def simulate(
     store: Path | None = None,
     rpc: str | None = None,
     progress=None,
+    backend: str = "local",
+    address: str | None = None,
 ) -> dict:
     clients = fed.spec.clients
     attacks.check_attack(attack, byzantine, clients)
     bad = draw_byzantine(clients, byzantine, settings.seed)
     start = pnl_per_day(fed, fed.eval_market, encode(fed.shape.initial(fed.base, settings.seed)))
-    run = run_rounds(fed, range(clients), bad, attack, settings, progress=progress)
-    honest = [c for c in range(clients) if c not in bad]
-    honest_run = run if not bad else run_rounds(fed, honest, [], "none", settings, score=False)
+    trainer = trainer_for(backend, address)
+    try:
+        run = run_rounds(fed, range(clients), bad, attack, settings, progress=progress, trainer=trainer)
+        honest = [c for c in range(clients) if c not in bad]
+        honest_run = run if not bad else run_rounds(fed, honest, [], "none", settings, score=False, trainer=trainer)
+    finally:
+        trainer.close()
     report = {
         "rule": settings.rule,
         "prestep": settings.prestep,

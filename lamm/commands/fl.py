@@ -72,7 +72,9 @@ def simulate_command(
         task = bar.add_task("preparing the shards", total=None)
         fed = build(spec, cfg, cache, backend, address)
         bar.update(task, description="rounds", total=rounds, completed=0)
-        report = simulate(fed, attack, byzantine, settings, chain, store, rpc, lambda r: bar.advance(task))
+        report = simulate(
+            fed, attack, byzantine, settings, chain, store, rpc, lambda r: bar.advance(task), backend, address
+        )
     _print(report)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
