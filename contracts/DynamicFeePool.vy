@@ -43,6 +43,9 @@ TWAP_GAIN: constant(uint256) = 156
 SURGE_FEE: constant(uint256) = 188
 SURGE_THRESHOLD: constant(uint256) = 208
 SURGE_TAU: constant(uint256) = 232
+BPS: constant(uint256) = 10_000
+MAX_PROTOCOL_SHARE: constant(uint256) = 2_500  # the protocol's share of the LP fee growth, at most 25%
+MASK160: constant(uint256) = 2**160 - 1
 
 event Transfer:
     sender: indexed(address)
@@ -82,6 +85,10 @@ event RuleChanged:
     new_rule: uint256
     epoch: uint256
 
+event ProtocolFeeSet:
+    recipient: indexed(address)
+    share: uint256
+
 token0: public(immutable(address))
 token1: public(immutable(address))
 controller: public(immutable(address))
@@ -109,6 +116,12 @@ decimals: public(uint8)
 totalSupply: public(uint256)
 balanceOf: public(HashMap[address, uint256])
 allowance: public(HashMap[address, HashMap[address, uint256]])
+
+# The protocol fee switch (off: 0): recipient | share << 160, share in bps of the growth of sqrt(k) between
+# liquidity events. Swaps never read it; add_liquidity and remove_liquidity settle it (V2's fee switch).
+_protocol: uint256
+# reserve0 * reserve1 after the last liquidity event (or set_protocol_fee) while the switch is on; 0 when off
+k_last: public(uint256)
 
 
 @deploy
@@ -244,6 +257,24 @@ def fee() -> uint256:
     return self._rule & (2**20 - 1)
 
 
+@view
+@external
+def protocol_recipient() -> address:
+    """
+    @notice Who receives the protocol's LP shares (the zero address while the switch is off).
+    """
+    return convert(self._protocol & MASK160, address)
+
+
+@view
+@external
+def protocol_share() -> uint256:
+    """
+    @notice The protocol's share (bps) of the LP fee growth; 0: the switch is off.
+    """
+    return self._protocol >> 160
+
+
 # ---------- LP shares (ERC20) ----------
 
 @external
@@ -310,12 +341,15 @@ def add_liquidity(amount0: uint256, amount1: uint256, min_shares: uint256, deadl
     @notice Deposits both tokens for LP shares. The first deposit sets the price and locks MINIMUM_SHARES.
             Later deposits take amount0 and amount1 as maxima: the shares are those of the binding token, and
             only the amounts those shares are worth (rounded up, for the pool) are pulled; the event logs them.
+            With the protocol fee switch on, the protocol's shares of the fee growth since the last liquidity
+            event are minted first, and the deposit is priced with them in the supply.
     """
     assert block.timestamp <= deadline, "Expired"
     assert amount0 > 0 and amount1 > 0, "ZeroAmount"
     r0: uint256 = self._reserves & MASK112
     r1: uint256 = (self._reserves >> 112) & MASK112
     assert r0 + amount0 < RESERVE_LIMIT and r1 + amount1 < RESERVE_LIMIT, "ReserveOverflow"
+    fee_on: bool = self._mint_protocol_fee(r0, r1)
     supply: uint256 = self.totalSupply
     shares: uint256 = 0
     used0: uint256 = amount0
@@ -335,6 +369,8 @@ def add_liquidity(amount0: uint256, amount1: uint256, min_shares: uint256, deadl
     self._pull(token0, used0)
     self._pull(token1, used1)
     self._reserves = (r0 + used0) | ((r1 + used1) << 112) | (self._reserves >> 224 << 224)
+    if fee_on:
+        self.k_last = (r0 + used0) * (r1 + used1)
     self._mint(msg.sender, shares)
     log AddLiquidity(provider=msg.sender, amount0=used0, amount1=used1, shares=shares)
     return shares
@@ -344,23 +380,87 @@ def add_liquidity(amount0: uint256, amount1: uint256, min_shares: uint256, deadl
 @nonreentrant
 def remove_liquidity(shares: uint256, min0: uint256, min1: uint256, deadline: uint256) -> (uint256, uint256):
     """
-    @notice Burns LP shares for their pro-rata part of both reserves (fees included).
+    @notice Burns LP shares for their pro-rata part of both reserves (fees included). With the protocol fee
+            switch on, the protocol's shares of the fee growth since the last liquidity event are minted first,
+            so the withdrawal's part is of the supply with them.
     """
     assert block.timestamp <= deadline, "Expired"
     assert shares > 0, "ZeroAmount"
-    supply: uint256 = self.totalSupply
     r0: uint256 = self._reserves & MASK112
     r1: uint256 = (self._reserves >> 112) & MASK112
+    fee_on: bool = self._mint_protocol_fee(r0, r1)
+    supply: uint256 = self.totalSupply
     amount0: uint256 = shares * r0 // supply
     amount1: uint256 = shares * r1 // supply
     assert amount0 > 0 and amount1 > 0, "ZeroLiquidity"
     assert amount0 >= min0 and amount1 >= min1, "Slippage"
     self._burn(msg.sender, shares)
     self._reserves = (r0 - amount0) | ((r1 - amount1) << 112) | (self._reserves >> 224 << 224)
+    if fee_on:
+        self.k_last = (r0 - amount0) * (r1 - amount1)
     self._push(token0, msg.sender, amount0)
     self._push(token1, msg.sender, amount1)
     log RemoveLiquidity(provider=msg.sender, amount0=amount0, amount1=amount1, shares=shares)
     return amount0, amount1
+
+
+# ---------- the protocol fee switch ----------
+
+@internal
+def _mint_protocol_fee(r0: uint256, r1: uint256) -> bool:
+    """
+    @notice While the switch is on, mints the recipient LP shares worth its share of the growth of sqrt(k)
+            since k_last (the fees the LPs earned since the last liquidity event); returns whether it is on.
+    @dev With S the supply, s the share (bps), R = isqrt(r0 * r1) and L = isqrt(k_last), the recipient should
+         own, after the mint of m shares, s / BPS of the growth R - L of the pool's value measured in sqrt(k):
+             m / (S + m) = (s / BPS) * (R - L) / R
+         so m * (BPS * R - s * (R - L)) = S * s * (R - L), i.e.
+             m = S * s * (R - L) / (R * (BPS - s) + s * L)
+         rounded down (never more than the share). With s = BPS / 6 it is Uniswap V2's _mintFee:
+         S * (R - L) / (5 * R + L). The value of a share in sqrt(k), R / (S + m) = (R - s * (R - L) / BPS) / S
+         >= L / S, never falls; so S <= R < 2**112 (the first deposit mints S = R), and nothing overflows.
+    """
+    protocol: uint256 = self._protocol
+    share: uint256 = protocol >> 160
+    if share == 0:
+        return False
+    k_last: uint256 = self.k_last
+    if k_last > 0:
+        root_k: uint256 = isqrt(r0 * r1)
+        root_last: uint256 = isqrt(k_last)
+        if root_k > root_last:
+            growth: uint256 = root_k - root_last
+            minted: uint256 = self.totalSupply * share * growth // (root_k * (BPS - share) + share * root_last)
+            if minted > 0:
+                self._mint(convert(protocol & MASK160, address), minted)
+    return True
+
+
+@external
+def set_protocol_fee(recipient: address, share: uint256):
+    """
+    @notice The controller turns the protocol fee switch on (share > 0: `recipient` is minted LP shares worth
+            `share` bps of the fee growth, at each liquidity event) or off (share 0; the recipient is then
+            ignored and stored as the zero address). Swaps do not pay for it.
+    @dev Growth accrued under the old setting is settled (minted to the old recipient) first; k_last then
+         starts from the current reserves (0 when off).
+    @param recipient Who receives the protocol's LP shares (non-zero when share > 0).
+    @param share The protocol's share of the LP fee growth, in bps, at most MAX_PROTOCOL_SHARE.
+    """
+    assert msg.sender == controller, "Unauthorized"
+    assert share <= MAX_PROTOCOL_SHARE, "BadProtocolFee"
+    assert share == 0 or recipient != empty(address), "BadProtocolFee"
+    r0: uint256 = self._reserves & MASK112
+    r1: uint256 = (self._reserves >> 112) & MASK112
+    self._mint_protocol_fee(r0, r1)
+    if share > 0:
+        self._protocol = convert(recipient, uint256) | (share << 160)
+        self.k_last = r0 * r1
+        log ProtocolFeeSet(recipient=recipient, share=share)
+    else:
+        self._protocol = 0
+        self.k_last = 0
+        log ProtocolFeeSet(recipient=empty(address), share=0)
 
 
 # ---------- the fee rule ----------

@@ -45,6 +45,7 @@ interface Pool:
     def fee_max_step() -> uint256: view
     def controller() -> address: view
     def set_rule(new_rule: uint256): nonpayable
+    def set_protocol_fee(recipient: address, share: uint256): nonpayable
 
 struct Output:
     field: uint256  # index of the rule parameter (envs/fee_rule.py RULE_FIELDS)
@@ -142,6 +143,18 @@ def govern(pool: address, model_id: bytes32):
     assert staticcall Pool(pool).controller() == self, "NotController"
     self.pool_model[pool] = model_id
     log PoolGoverned(pool=pool, model_id=model_id)
+
+
+@external
+def set_protocol_fee(pool: address, recipient: address, share: uint256):
+    """
+    @notice Sets the protocol fee switch of a governed `pool` (DynamicFeePool.set_protocol_fee): `recipient` is
+            minted LP shares worth `share` bps (at most 25%) of the LP fee growth; share 0 turns it off. The
+            pool checks the bounds and logs ProtocolFeeSet.
+    """
+    assert msg.sender == self.owner, "Unauthorized"
+    assert self.pool_model[pool] != empty(bytes32), "NotGoverned"
+    extcall Pool(pool).set_protocol_fee(recipient, share)
 
 
 @external
