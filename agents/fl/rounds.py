@@ -100,7 +100,8 @@ def run_rounds(
     torch.set_num_threads(1)
     participants, bad = list(participants), set(byzantine)
     stakes = list(stakes) if stakes is not None else [fed.stakes[c] for c in participants]
-    data = {c: fed.data[c] for c in participants} | (data_override or {})
+    override = data_override or {}
+    data = {c: override[c] if c in override else fed.data[c] for c in participants}
     for c in bad & set(participants):
         if attack == "poison":
             data[c] = corrupted(data[c], "reversed", settings.seed * 31 + c)
