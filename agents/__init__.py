@@ -1,4 +1,4 @@
-"""Everything that acts: training, the chain toolchain, proofs, the live agents and their schedules.
+"""Everything that acts: training, the chain toolchain, proofs, the live agents, their schedules, federated rounds.
 
 Capability packages, one job each; the layer below is `backtests`, `strategies` and `envs`, never `lamm`:
 
@@ -10,6 +10,7 @@ Capability packages, one job each; the layer below is `backtests`, `strategies` 
 | `fee` | the verified fee agent | `chain`, `zk` |
 | `portfolio` | the AgentVault and the portfolio executor (state, planning, routing, sending, reports) | `chain` |
 | `schedule` | scheduled runs: job store, ledger, reconciliation, daemon | `chain`, `zk`, `fee`, `portfolio` |
+| `fl` | federated rounds: robust integer rules, attacks, rewards, the update store | `chain`, `training` |
 
 tests/test_layers.py checks these rules and that no imports form a cycle.
 """

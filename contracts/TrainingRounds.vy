@@ -1,6 +1,8 @@
 # pragma version 0.4.3
 """
 @title TrainingRounds
+@custom:why Why this module is long: stakes, rounds, disputes with their on-chain rules, claims and lazy slashing
+            share one packed storage layout.
 @notice The on-chain side of federated training of the fee policy: participants stake (and burn a registration
         fee, the Sybil cost), commit to and reveal the Merkle roots of their updates; the coordinator, against
         a bond, finalizes the aggregate's root and a rewards Merkle root; during a challenge window anyone may

@@ -12,6 +12,7 @@ from lamm.commands.demo import demo
 from lamm.commands.deploy import deploy_app
 from lamm.commands.evaluate import evaluate_app
 from lamm.commands.fl import fl_app
+from lamm.commands.fl_parties import client_app, coordinator_app
 from lamm.commands.model import model_app
 from lamm.commands.schedule import schedule_app
 from lamm.commands.train import train_app, tune_app
@@ -29,6 +30,8 @@ app.add_typer(tune_app, name="tune")
 app.add_typer(model_app, name="model")
 app.add_typer(agent_app, name="agent")
 app.add_typer(schedule_app, name="schedule")
+fl_app.add_typer(coordinator_app, name="coordinator")
+fl_app.add_typer(client_app, name="client")
 app.add_typer(fl_app, name="fl")
 app.command(epilog="Example: lamm demo --out reports/demo")(demo)
 

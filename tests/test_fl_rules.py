@@ -1,6 +1,8 @@
 """The robust aggregation rules of agents/fl/rules.py: each against its paper's formula written out here, against
 Flower 1.12's strategy functions where flwr is importable, bit-identical across processes, robust to the usual
-attacks, invariant to stake splitting, flagging clones, refusing malformed input."""
+attacks, invariant to stake splitting, flagging clones, refusing malformed input.
+
+Why this module is long: every rule against its paper, Flower, attacks, splitting and refusals, side by side."""
 
 import hashlib
 import os

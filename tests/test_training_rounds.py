@@ -6,7 +6,9 @@ aggregate coordinate under each on-chain rule, a malformed value counted) and di
 slashes, exits, a lapsed round, and every refused call with its named error and nothing changed. The
 contract's rules are held to the integer definitions below on random inputs. One test runs the happy path
 on anvil through Ape and agents/fl/chain_rounds.py, so the real toolchain compiles it.
-"""
+
+Why this module is long: one contract's whole life (register to claim, disputes, every refusal with the
+state unchanged) and the reference of its on-chain rules, together."""
 
 from __future__ import annotations
 

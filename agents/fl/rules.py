@@ -1,5 +1,8 @@
 """Robust, stake-weighted aggregation of fixed-point updates in exact integer arithmetic.
 
+Why this module is long: eight rules and two pre-steps share one set of exact integer helpers (distances,
+weighted order statistics, clone grouping); apart, the pre-steps and the rules would import each other.
+
 Every machine and the on-chain audit get the same aggregate bit for bit: sums are exact (Python integers),
 squared distances and dot products are exact, square roots are `math.isqrt` (floor), scores are exact
 fractions, and every division rounds toward zero (`tdiv`). Ties are broken by client index.

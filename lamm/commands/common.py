@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -37,6 +38,10 @@ TRADE_FEE = Annotated[float, typer.Option(help="LP fee of the pools it trades in
 POOL_DEPTH = Annotated[float | None, typer.Option(help="Numeraire reserve of each pool (default: no price impact).")]
 TRADE_GAS = Annotated[float, typer.Option(help="Gas per trade, in the numeraire.")]
 CAPITAL = Annotated[float, typer.Option(help="Starting capital, in the numeraire.")]
+# federated training
+FL_CONTRACT = Annotated[str, typer.Option(help="The TrainingRounds contract.")]
+FL_CONFIG = Path(__file__).resolve().parents[2] / "agents/training/configs/fee-cps.toml"  # the policy's settings
+FL_CACHE = Path.home() / ".cache" / "lamm" / "fl"  # prepared shard tables
 
 ROUTER02 = "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D"  # agents.chain.snapshot.UNISWAP_V2_ROUTER02 (mainnet)
 SWAP_ROUTER = "0xE592427A0AEce92De3Edee1F18E0157C05861564"  # agents.chain.snapshot.UNISWAP_V3_SWAP_ROUTER
