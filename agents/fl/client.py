@@ -85,12 +85,3 @@ def local_update(
             loss.backward()
             optimiser.step()
     return module_vector(net) - np.asarray(global_params, dtype=np.float64)
-
-
-def fitted_value(shape: PolicyShape, params: np.ndarray, data: ClientData) -> float:
-    """The mean (scaled) value of the policy's actions on a shard's table: a client's own view of a policy."""
-    net = actor_module(shape)
-    load_vector(net, params)
-    with torch.no_grad():
-        action = net(torch.as_tensor(data.obs)).clamp(-1.0, 1.0)
-        return float(interpolate(torch.as_tensor(data.values, dtype=torch.float32), data.grid_shape, action).mean())

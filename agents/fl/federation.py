@@ -78,7 +78,7 @@ class Federation:
 
 
 @dataclass(frozen=True)
-class _PrepareJob:
+class PrepareJob:
     shard: Shard
     cfg: dict
     base: tuple[float, ...]
@@ -87,7 +87,7 @@ class _PrepareJob:
     cache: str | None
 
 
-def _prepare(job: _PrepareJob) -> ClientData:
+def prepare_shard(job: PrepareJob) -> ClientData:
     cfg = TrainConfig.from_dict(job.cfg)
     key = hashlib.sha256(
         json.dumps([job.shard.key(), job.cfg, job.base, job.grid, job.horizon], sort_keys=True).encode()
@@ -128,10 +128,10 @@ def build(
     base = cfg.rules.action(replace(cfg.rules.template, base=bps_to_pips(spec.start_fee_bps), skew_gain=0))
     doc = cfg.to_dict()
     jobs = [
-        _PrepareJob(s, doc, tuple(float(v) for v in base), spec.grid, spec.horizon, str(cache) if cache else None)
+        PrepareJob(s, doc, tuple(float(v) for v in base), spec.grid, spec.horizon, str(cache) if cache else None)
         for s in [*shards, root]
     ]
-    prepared = run_jobs(_prepare, jobs, backend, address)
+    prepared = run_jobs(prepare_shard, jobs, backend, address)
     rng = np.random.default_rng(spec.seed)
     noise = [float(k * spec.noise_step) for k in rng.permutation(spec.clients)]
     data = [

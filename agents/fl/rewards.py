@@ -1,7 +1,7 @@
 """Rewards from measured contribution, Yuma-style, in integers so anyone can recompute them.
 
 Every evaluator scores every update: how much it improves the round's global policy on the evaluator's own
-days (agents/fl/client.py `fitted_value`), in millionths. Per update, the consensus is the stake-weighted
+days, by replay (agents/fl/evaluation.py), in millionths. Per update, the consensus is the stake-weighted
 median of the evaluators' scores; each evaluator's score is clipped at that consensus (an evaluator that
 inflates a friend moves nothing), and an update's score is the stake-weighted mean of the clipped scores.
 

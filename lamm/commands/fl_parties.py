@@ -148,7 +148,7 @@ def client_train(
 ):
     """Train from the open round's policy on your own data, upload the update and commit to it."""
     from agents.chain.connection import connect, load_account
-    from agents.fl.federation import _prepare, _PrepareJob
+    from agents.fl.federation import PrepareJob, prepare_shard
     from agents.fl.multiparty import train_and_commit
     from agents.fl.shards import Shard
     from agents.fl.store import UpdateStore
@@ -160,7 +160,7 @@ def client_train(
         if not (train_from and train_to):
             raise ValueError("--train-from and --train-to: the days of your data to train on")
         shard = Shard("own", data, train_from, train_to)
-    table = _prepare(_PrepareJob(shard, cfg.to_dict(), tuple(float(v) for v in base), 7, 4, str(cache)))
+    table = prepare_shard(PrepareJob(shard, cfg.to_dict(), tuple(float(v) for v in base), 7, 4, str(cache)))
     with connect(network, rpc) as (ape, project):
         rounds = _rounds(project, contract)
         rid, root = train_and_commit(
