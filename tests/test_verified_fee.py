@@ -84,9 +84,12 @@ def refused(ape, reason, fn):
 
 @pytest.fixture
 def fresh(env):
-    """The module's chain, restored after each test."""
+    """The module's chain, restored after each test. Each starts just after an update interval opens, so the
+    moment a proof is about (`expected_at`) cannot move on while a slow machine proves and proposes."""
     ape = env[0]
     snapshot = ape.chain.snapshot()
+    interval = int(env[2].min_interval())
+    ape.chain.mine(timestamp=(ape.chain.blocks.head.timestamp // interval + 1) * interval + 1)
     yield env
     ape.chain.restore(snapshot)
 
