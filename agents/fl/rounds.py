@@ -23,7 +23,7 @@ from agents.fl.trainers import LocalTrainer
 
 @dataclass(frozen=True)
 class RoundSettings:
-    rule: str = "trimmed"
+    rule: str = "fltrust"
     rule_param: int | None = None
     prestep: str = "none"
     tolerate: int | None = None  # attackers the rule is set to tolerate; None: 30% of the participants
@@ -31,7 +31,7 @@ class RoundSettings:
     epochs: int = 3
     learning_rate: float = 1e-2
     batch_size: int = 128
-    budget: int = 1_000 * 10**18  # reward tokens per round
+    budget: int = 1_000 * 10**18  # reward tokens of the epoch (paid at its last round)
     seed: int = 0
 
 
