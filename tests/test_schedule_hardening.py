@@ -1,6 +1,7 @@
 """Scheduled runs, hardened: API keys in RPC URLs never reach the ledger, logs or output; the schedule database
-is private to its owner; one daemon per database even when two start at the same moment, and a daemon that
-lost its lock stops; the fault-injection hooks act only in tests; keystore passphrase variables shells can set.
+is private to its owner and opens from several processes at once; one daemon per database even when two
+start at the same moment, and a daemon that lost its lock stops; the fault-injection hooks act only in tests;
+keystore passphrase variables shells can set.
 
 No chain here (tests/test_schedule.py runs the daemon against a fork): SQLite files in tmp_path, the daemon as
 `lamm schedule run` without jobs, and the lock taken by processes racing for it.
@@ -200,6 +201,32 @@ def _dead_pid() -> int:
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()
     return p.pid
+
+
+def _open_at_once(db, barrier, results) -> None:
+    barrier.wait()
+    try:
+        open_engine(db).dispose()
+        results.put("opened")
+    except ValueError as e:
+        results.put(str(e))
+
+
+def test_processes_opening_a_new_schedule_database_at_once_all_open_it(tmp_path):
+    """Switching a new file to WAL escalates a shared lock; SQLite refuses one of two escalating processes at
+    once, without waiting (it said "unreachable (database is locked)" about one in forty times before)."""
+    context = multiprocessing.get_context("fork")
+    outcomes = []
+    for attempt in range(30):
+        db = f"sqlite:///{tmp_path / f'new-{attempt}.db'}"
+        barrier, results = context.Barrier(4), context.Queue()
+        openers = [context.Process(target=_open_at_once, args=(db, barrier, results)) for _ in range(4)]
+        for p in openers:
+            p.start()
+        outcomes += [results.get(timeout=60) for _ in openers]
+        for p in openers:
+            p.join(timeout=60)
+    assert set(outcomes) == {"opened"}, [o for o in outcomes if o != "opened"][:3]
 
 
 def test_two_schedule_daemons_started_together_one_runs_and_the_other_refuses(tmp_path):

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 ENV = "LAMM_SCHEDULE_DB"
+BUSY_TIMEOUT_S = 30
 
 
 def default_path() -> Path:
@@ -81,7 +82,8 @@ def open_engine(url: str | None = None):
         sqlite = url.startswith("sqlite")
         if sqlite:
             private_sqlite_file(url)
-        engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {}, pool_pre_ping=not sqlite)
+        connect_args = {"timeout": BUSY_TIMEOUT_S} if sqlite else {}
+        engine = create_engine(url, connect_args=connect_args, pool_pre_ping=not sqlite)
         if sqlite:
             event.listen(engine, "connect", _sqlite_pragmas)
         with engine.connect():
@@ -107,10 +109,25 @@ def create_tables(engine, metadata) -> None:
 
 
 def _sqlite_pragmas(connection, _record) -> None:
-    """WAL lets the CLI read and add jobs while the daemon writes; a busy database is waited for."""
+    """WAL lets the CLI read and add jobs while the daemon writes; a busy database is waited for.
+
+    Switching a new file to WAL escalates a shared lock to an exclusive one; when two processes open it at the
+    same moment SQLite refuses one at once (deadlock avoidance, no busy handler), so that one tries again: once
+    the other has switched, the pragma only reads the mode."""
+    import sqlite3
+    import time
+
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
     cursor.close()
 
 
