@@ -481,5 +481,115 @@ int replay(Pool *p, const FlowParams *fp, const int64_t *ts, const int64_t *bloc
     return (int)i;
 }
 
+/* ---------- many environments stepped in one call ---------- */
+
+/*
+ * The state of N fee environments over one market (envs/fee_vec_env.py mirrors this struct with ctypes and
+ * owns every array it points to). Each environment has its own pool, flow parameters, ledger, replay position
+ * and step; with a reward baseline, a shadow pool replays the same steps at a fixed rule. Resets are made in
+ * Python (they build a fresh pool); a step is made here, for every environment whose `active` flag is set.
+ */
+typedef struct {
+    /* the market's replay arrays and step bounds, shared by every environment */
+    const int64_t *ts, *block;
+    const double *price, *amount0, *amount1, *venue_liquidity;
+    const uint8_t *uninformed, *gap;
+    const int64_t *mark, *step_end, *step_time;
+    /* the rule map (envs/rule_map.py): a template rule, and per action component its field, range and scale */
+    int64_t n_outputs;
+    int64_t rule_template[NRULE];
+    int64_t out_field[NRULE];
+    double out_lo[NRULE], out_hi[NRULE];
+    int64_t out_log[NRULE];
+    /* the reward: potential-based shaping when shaping != 0; minus a shadow pool's reward when baseline != 0 */
+    int64_t shaping, baseline;
+    double gamma;
+    int64_t baseline_rule[NRULE];
+    double obs_scale[NFEATURES];
+    double obs_clip;
+    /* per environment */
+    int64_t n;
+    Pool **pool, **shadow_pool;
+    const FlowParams **flow, **shadow_flow;
+    Ledger **ledger, **shadow_ledger;
+    double **fair, **shadow_fair;
+    int64_t **last_block, **shadow_last_block;
+    int64_t *position, *shadow_position, *step, *last; /* last: where each window ends (exclusive) */
+    double *debt, *shadow_debt;
+    /* in: actions (n x n_outputs), which environments step; out: observations (n x NFEATURES), rewards, hedged
+     * PnL (bps) and each step's table row (n x NOUT) */
+    const double *action;
+    const uint8_t *active;
+    float *obs;
+    double *reward, *pnl, *rows;
+} VecEnv;
+
+/* The rule an action sets: RuleMap.rule, rounding half to even as Python's round(). */
+static void rule_for_action(const VecEnv *v, const double *a, int64_t *rule) {
+    memcpy(rule, v->rule_template, sizeof(v->rule_template));
+    for (int64_t j = 0; j < v->n_outputs; j++) {
+        double x = a[j] < -1.0 ? -1.0 : (a[j] > 1.0 ? 1.0 : a[j]);
+        double u = (x + 1.0) / 2.0, lo = v->out_lo[j], hi = v->out_hi[j];
+        double value = v->out_log[j] ? exp(log(lo) + u * (log(hi) - log(lo))) : lo + u * (hi - lo);
+        rule[v->out_field[j]] = (int64_t)nearbyint(value);
+    }
+}
+
+/* The observation of the pool's features at `now`: envs.features.observation_from_words, in the same order of
+ * floating-point operations. */
+static void observe(const VecEnv *v, const Pool *p, int64_t now, float *obs) {
+    int64_t lo[NFEATURES], hi[NFEATURES];
+    pool_features(p, now, lo, hi);
+    for (int i = 0; i < NFEATURES; i++) {
+        double x = (double)hi[i] * 18446744073709551616.0 + (double)(uint64_t)lo[i];
+        x = x / 1e18 * v->obs_scale[i];
+        obs[i] = (float)(x < -v->obs_clip ? -v->obs_clip : (x > v->obs_clip ? v->obs_clip : x));
+    }
+}
+
+/* One step of one pool over market step k; returns its reward (hedged PnL, shaped if asked) and the PnL. */
+static double step_pool(const VecEnv *v, Pool *p, const FlowParams *fp, Ledger *lg, double *fair,
+                        int64_t *last_block, int64_t *position, double *debt, int64_t k, const int64_t *rule,
+                        double *row, double *pnl_out) {
+    const int64_t *ends = v->step_end + k;
+    *position = replay(p, fp, v->ts, v->block, v->price, v->amount0, v->amount1, v->venue_liquidity,
+                       v->uninformed, v->gap, v->mark, *position, 1, ends, rule, fair, last_block, row, lg);
+    double pnl = (row[O_FEES] + row[O_MARKOUT]) / row[O_TVL] * 1e4;
+    *pnl_out = pnl;
+    if (!v->shaping) return pnl;
+    double now = row[O_DEBT] / row[O_TVL] * 1e4, reward = pnl + *debt - v->gamma * now;
+    *debt = now;
+    return reward;
+}
+
+/* Steps every active environment once. Checks first and steps none when one cannot step: returns e + 1 for
+ * an environment e at the end of its window, -(e + 1) for one whose action is not a finite number; else 0. */
+int64_t vec_step(VecEnv *v) {
+    int64_t rule[NRULE];
+    double shadow_row[NOUT], shadow_pnl;
+    for (int64_t e = 0; e < v->n; e++) {
+        if (!v->active[e]) continue;
+        if (v->step[e] >= v->last[e]) return e + 1;
+        for (int64_t j = 0; j < v->n_outputs; j++)
+            if (!isfinite(v->action[e * v->n_outputs + j])) return -(e + 1);
+    }
+    for (int64_t e = 0; e < v->n; e++) {
+        if (!v->active[e]) continue;
+        int64_t k = v->step[e];
+        double *row = v->rows + e * NOUT;
+        rule_for_action(v, v->action + e * v->n_outputs, rule);
+        double reward = step_pool(v, v->pool[e], v->flow[e], v->ledger[e], v->fair[e], v->last_block[e],
+                                  v->position + e, v->debt + e, k, rule, row, v->pnl + e);
+        if (v->baseline)
+            reward -= step_pool(v, v->shadow_pool[e], v->shadow_flow[e], v->shadow_ledger[e], v->shadow_fair[e],
+                                v->shadow_last_block[e], v->shadow_position + e, v->shadow_debt + e, k,
+                                v->baseline_rule, shadow_row, &shadow_pnl);
+        v->reward[e] = reward;
+        v->step[e] = k + 1;
+        observe(v, v->pool[e], v->step_time[k], v->obs + e * NFEATURES);
+    }
+    return 0;
+}
+
 int nout(void) { return NOUT; }
 int nfeatures(void) { return NFEATURES; }
