@@ -8,7 +8,8 @@ setup(
         Extension(
             "envs._ammcore",
             sources=["envs/_ammcore.c"],
-            extra_compile_args=["-O3", "-std=c11"],
+            extra_compile_args=["-O3", "-std=c11", "-pthread"],
+            extra_link_args=["-pthread"],
             py_limited_api=False,
         ),
         Extension(

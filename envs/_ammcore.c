@@ -12,6 +12,7 @@
  * and one inner loop; splitting them across files would put a function call at every swap of the replay.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,8 +508,8 @@ typedef struct {
     int64_t baseline_rule[NRULE];
     double obs_scale[NFEATURES];
     double obs_clip;
-    /* per environment */
-    int64_t n;
+    /* per environment; `threads` threads step them, each a contiguous share */
+    int64_t n, threads;
     Pool **pool, **shadow_pool;
     const FlowParams **flow, **shadow_flow;
     Ledger **ledger, **shadow_ledger;
@@ -562,18 +563,11 @@ static double step_pool(const VecEnv *v, Pool *p, const FlowParams *fp, Ledger *
     return reward;
 }
 
-/* Steps every active environment once. Checks first and steps none when one cannot step: returns e + 1 for
- * an environment e at the end of its window, -(e + 1) for one whose action is not a finite number; else 0. */
-int64_t vec_step(VecEnv *v) {
+/* Steps environments [first, end) that are active. */
+static void step_range(const VecEnv *v, int64_t first, int64_t end) {
     int64_t rule[NRULE];
     double shadow_row[NOUT], shadow_pnl;
-    for (int64_t e = 0; e < v->n; e++) {
-        if (!v->active[e]) continue;
-        if (v->step[e] >= v->last[e]) return e + 1;
-        for (int64_t j = 0; j < v->n_outputs; j++)
-            if (!isfinite(v->action[e * v->n_outputs + j])) return -(e + 1);
-    }
-    for (int64_t e = 0; e < v->n; e++) {
+    for (int64_t e = first; e < end; e++) {
         if (!v->active[e]) continue;
         int64_t k = v->step[e];
         double *row = v->rows + e * NOUT;
@@ -587,6 +581,42 @@ int64_t vec_step(VecEnv *v) {
         v->reward[e] = reward;
         v->step[e] = k + 1;
         observe(v, v->pool[e], v->step_time[k], v->obs + e * NFEATURES);
+    }
+}
+
+typedef struct { const VecEnv *v; int64_t first, end; } Share;
+
+static void *step_share(void *arg) {
+    const Share *s = (const Share *)arg;
+    step_range(s->v, s->first, s->end);
+    return NULL;
+}
+
+enum { MAX_THREADS = 64 };
+
+/* Steps every active environment once. Checks first and steps none when one cannot step: returns e + 1 for
+ * an environment e at the end of its window, -(e + 1) for one whose action is not a finite number; else 0.
+ * Environments share nothing, so the results do not depend on the number of threads. */
+int64_t vec_step(VecEnv *v) {
+    for (int64_t e = 0; e < v->n; e++) {
+        if (!v->active[e]) continue;
+        if (v->step[e] >= v->last[e]) return e + 1;
+        for (int64_t j = 0; j < v->n_outputs; j++)
+            if (!isfinite(v->action[e * v->n_outputs + j])) return -(e + 1);
+    }
+    int64_t threads = v->threads < 1 ? 1 : (v->threads > MAX_THREADS ? MAX_THREADS : v->threads);
+    if (threads > v->n) threads = v->n;
+    Share shares[MAX_THREADS];
+    pthread_t ids[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int64_t t = 0; t < threads; t++) {
+        shares[t] = (Share){v, v->n * t / threads, v->n * (t + 1) / threads};
+        if (t > 0) started[t] = pthread_create(&ids[t], NULL, step_share, &shares[t]) == 0;
+    }
+    step_range(v, shares[0].first, shares[0].end);
+    for (int64_t t = 1; t < threads; t++) {
+        if (started[t]) pthread_join(ids[t], NULL);
+        else step_range(v, shares[t].first, shares[t].end); /* no thread to be had: step its share here */
     }
     return 0;
 }

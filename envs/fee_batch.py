@@ -1,16 +1,18 @@
 """`FeeBatch`: N fee environments over one market, stepped by the C core in one call.
 
 Every fee environment steps through it: `DynamicFeeEnv` is a batch of one, `DynamicFeeVecEnv` (Gymnasium's
-vector API) and the trainer's vector env are batches of N. A step (the action's rule, one market step of
-replay, the reward, the next observation) is made in C for every active environment (`vec_step` in
-envs/_ammcore.c); a reset builds fresh pools in Python (start_replay), so both paths share one definition of a
-window's start. The C struct `VecEnv` is mirrored by `_VecEnv` below; this module owns every array it points to.
+vector API) and the trainer's vector env are batches of N, stepped by one thread per core when N is large. A
+step (the action's rule, one market step of replay, the reward, the next observation) is made in C for every
+active environment (`vec_step` in envs/_ammcore.c); a reset builds fresh pools in Python (start_replay), so
+both paths share one definition of a window's start. The C struct `VecEnv` is mirrored by `_VecEnv` below;
+this module owns every array it points to.
 """
 
 from __future__ import annotations
 
 import ctypes
 import dataclasses
+import os
 
 import numpy as np
 
@@ -43,6 +45,7 @@ class _VecEnv(ctypes.Structure):
         ("obs_scale", _F64 * NFEATURES),
         ("obs_clip", _F64),
         ("n", _I64),
+        ("threads", _I64),
         *[(name, _P) for name in ("pool", "shadow_pool", "flow", "shadow_flow", "ledger", "shadow_ledger")],
         *[(name, _P) for name in ("fair", "shadow_fair", "last_block", "shadow_last_block")],
         *[(name, _P) for name in ("position", "shadow_position", "step", "last", "debt", "shadow_debt")],
@@ -76,12 +79,16 @@ class FeeBatch:
         rule_map: RuleMap,
         reward_baseline_bps: float | None = None,
         reward_shaping_gamma: float | None = None,
+        threads: int | None = None,
     ):
         if num_envs < 1:
             raise ValueError(f"num_envs {num_envs}: give at least 1")
         if episode_steps is not None and not 0 < episode_steps <= market.n_steps:
             raise ValueError(f"episode_steps must be in [1, {market.n_steps}]")
         self.market, self.config, self.n = market, config, num_envs
+        self.threads = default_threads(num_envs) if threads is None else threads
+        if self.threads < 1:
+            raise ValueError(f"threads {threads}: give at least 1")
         self.episode_steps, self.rule_map = episode_steps, rule_map
         self.baseline_bps, self.shaping_gamma = reward_baseline_bps, reward_shaping_gamma
         n, a = num_envs, rule_map.size
@@ -137,7 +144,7 @@ class FeeBatch:
             v.baseline_rule[:] = [int(x) for x in FeeRule(bps_to_pips(self.baseline_bps)).as_array()]
         v.obs_scale[:] = [float(x) for x in OBS_SCALE]
         v.obs_clip = float(OBS_CLIP)
-        v.n = self.n
+        v.n, v.threads = self.n, self.threads
         for name, arr in self._pointers.items():
             _set(v, name, arr.ctypes.data)
         v.position, v.shadow_position = self._position.ctypes.data, self._shadow_position.ctypes.data
@@ -186,6 +193,14 @@ class FeeBatch:
         if err < 0:
             raise ValueError(f"environment {-err - 1}: its action {self.action[-err - 1]} is not finite; give [-1, 1]")
         return self.step_index >= self.last
+
+
+ENVS_PER_THREAD = 32  # below this a thread costs more to start than its share of a step
+
+
+def default_threads(num_envs: int) -> int:
+    """One thread per core this process may use, each with at least ENVS_PER_THREAD environments."""
+    return max(1, min(len(os.sched_getaffinity(0)), num_envs // ENVS_PER_THREAD))
 
 
 _PER_ENV = tuple(

@@ -36,7 +36,7 @@ class TrainConfig:
     algo: str = "ppo"
     timesteps: int = 300_000
     seed: int = 0
-    n_envs: int = 2  # environments in subprocesses
+    n_envs: int = 2  # environments stepped together (one C call, one process)
     step: str = "60s"
     episode_days: float = 1.0  # training episodes are random windows this long
     net_arch: tuple[int, ...] = (32, 32)  # the deployed policy network (proved in zero knowledge later)
@@ -90,8 +90,8 @@ class TrainConfig:
 
     @property
     def cpus(self) -> int:
-        """Cores one run keeps busy: its environment processes (cps runs in one process)."""
-        return 1 if self.algo == "cps" else self.n_envs
+        """Cores one run keeps busy: one (its environments step together in its own process)."""
+        return 1
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)

@@ -1,29 +1,28 @@
 """`lamm train fee`: train a fee policy with stable-baselines3 on a replayed market.
 
-One run: vectorised training environments (random one-day windows of the training period, in
-subprocesses), an evaluation on the whole validation period every `eval_every` steps that keeps the best
-checkpoint, TensorBoard logs, a rolling `last` checkpoint to resume from, then the model artifact
-(agents.training.artifact): SB3 zip, ONNX graph, model card with the validation table against every baseline.
-"""
+One run: vectorised training environments (random one-day windows of the training period, all stepped in
+one C call: agents.training.fee_vec_env), an evaluation on the whole validation period every `eval_every`
+steps that keeps the best checkpoint, TensorBoard logs, a rolling `last` checkpoint to resume from, then the
+model artifact (agents.training.artifact): SB3 zip, ONNX graph, model card with the validation table against
+every baseline."""
 
 from __future__ import annotations
 
 import json
 import time
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import gymnasium as gym
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList, EvalCallback
 from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 from torch import nn
 
 from agents.training.config import TrainConfig
+from agents.training.fee_vec_env import FeeVecEnv
 from backtests.sources import load_swap_table
 from envs.fee_env import DynamicFeeEnv
 from envs.market import Market, MarketSpec, build_market
@@ -64,31 +63,9 @@ def load_period(data: str, period: Period | None, spec: MarketSpec, step: str, s
     return build_market(table, spec, step)
 
 
-class ScaledReward(gym.RewardWrapper):
-    """Multiplies rewards by a constant (the optimiser's units only; metrics stay in bps)."""
-
-    def __init__(self, env: gym.Env, scale: float):
-        super().__init__(env)
-        self.scale = scale
-
-    def reward(self, reward: float) -> float:
-        return reward * self.scale
-
-
-def _env_factory(
-    market: Market, cfg: TrainConfig, episode_steps: int | None, scale: float, baseline: float | None
-) -> Callable[[], gym.Env]:
-    def make() -> gym.Env:
-        env = DynamicFeeEnv(
-            market,
-            cfg.sim,
-            episode_steps=episode_steps,
-            reward_baseline_bps=baseline,
-            reward_shaping_gamma=cfg.gamma if cfg.reward_shaping and baseline is not None else None,
-        )
-        return Monitor(ScaledReward(env, scale) if scale != 1.0 else env)
-
-    return make
+def _eval_env(market: Market, cfg: TrainConfig) -> DummyVecEnv:
+    """The validation period replayed once, unscaled and unshaped: its return is the policy's PnL in bps."""
+    return DummyVecEnv([lambda: Monitor(DynamicFeeEnv(market, cfg.sim, rule_map=cfg.rules))])
 
 
 def episode_steps(market: Market, cfg: TrainConfig) -> int:
@@ -119,12 +96,19 @@ class SaveLast(BaseCallback):
         (self.folder / "last.json").write_text(json.dumps({"num_timesteps": self.num_timesteps}))
 
 
-def _vec_env(market: Market, cfg: TrainConfig):
-    steps = episode_steps(market, cfg)
-    fns = [_env_factory(market, cfg, steps, cfg.reward_scale, cfg.reward_baseline_bps) for _ in range(cfg.n_envs)]
-    if cfg.n_envs == 1:
-        return DummyVecEnv(fns)
-    return SubprocVecEnv(fns, start_method="fork")
+def _vec_env(market: Market, cfg: TrainConfig) -> VecMonitor:
+    baseline = cfg.reward_baseline_bps
+    env = FeeVecEnv(
+        market,
+        cfg.sim,
+        cfg.n_envs,
+        episode_steps(market, cfg),
+        cfg.rules,
+        reward_baseline_bps=baseline,
+        reward_shaping_gamma=cfg.gamma if cfg.reward_shaping and baseline is not None else None,
+        reward_scale=cfg.reward_scale,
+    )
+    return VecMonitor(env)
 
 
 def _policy_kwargs(cfg: TrainConfig) -> dict:
@@ -209,7 +193,7 @@ def train(
         callbacks: list[BaseCallback] = [saver]
         evaluator = None
         if val_market is not None:
-            eval_env = DummyVecEnv([_env_factory(val_market, cfg, None, 1.0, None)])
+            eval_env = _eval_env(val_market, cfg)
             evaluator = EvalCallback(
                 eval_env,
                 n_eval_episodes=1,
