@@ -6,8 +6,9 @@ reward and observation (envs.fee_batch), so its results equal those of N single 
 seed, seed + 1, ... to the unit. Autoreset as Gymnasium 1.x defines it: next-step by default (the step after
 an episode ends resets that sub-environment, ignoring its action, with reward 0), or same-step
 (`autoreset_mode=AutoresetMode.SAME_STEP`: the reset observation comes back at once, the last one in
-`infos["final_obs"]` and its info in `infos["final_info"]`). Infos are Gymnasium's dict of arrays, each key with
-its `_key` mask.
+`infos["final_obs"]` and its info in `infos["final_info"]`). Infos are Gymnasium's dict of arrays, each key
+with its `_key` mask. `threads`: how many threads step the batch (default: one per core, each with at least 32
+environments); the results do not depend on it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class DynamicFeeVecEnv(VectorEnv):
         reward_shaping_gamma: float | None = None,
         rule_map: RuleMap | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        threads: int | None = None,
     ):
         self.market = market if market is not None else default_market()
         self.config = config or FeeSimConfig()
@@ -60,6 +62,7 @@ class DynamicFeeVecEnv(VectorEnv):
             self.rule_map,
             reward_baseline_bps,
             reward_shaping_gamma,
+            threads,
         )
         self.single_action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.rule_map.size,), dtype=np.float32)
         self.single_observation_space = gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(NFEATURES,), dtype=np.float32)

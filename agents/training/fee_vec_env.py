@@ -38,11 +38,12 @@ class FeeVecEnv(VecEnv):
         reward_baseline_bps: float | None = None,
         reward_shaping_gamma: float | None = None,
         reward_scale: float = 1.0,
+        threads: int | None = None,
     ):
         pool = config.pool
         rule_map = rule_map or RuleMap.symmetric(max(pool.fee_min, 1), pool.fee_max)
         self.batch = FeeBatch(
-            market, config, num_envs, episode_steps, rule_map, reward_baseline_bps, reward_shaping_gamma
+            market, config, num_envs, episode_steps, rule_map, reward_baseline_bps, reward_shaping_gamma, threads
         )
         self.reward_scale = reward_scale
         action_space = gym.spaces.Box(-1.0, 1.0, shape=(rule_map.size,), dtype=np.float32)
