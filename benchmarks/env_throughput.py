@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -78,7 +77,7 @@ def single_env(market, seconds: float, made: bool) -> float:
     return rate(step, 1, seconds)
 
 
-def vector_env(market, n: int, threads: int | None, seconds: float, config=None) -> float:
+def vector_env(market, n: int, threads: int | None, seconds: float, config=None, reward=REWARD) -> float:
     env = gym.make_vec(
         "lamm/DynamicFee-v0",
         n,
@@ -87,7 +86,7 @@ def vector_env(market, n: int, threads: int | None, seconds: float, config=None)
         config=config,
         episode_steps=DAY,
         threads=threads,
-        **REWARD,
+        **reward,
     )
     env.reset(seed=0)
     actions = np.random.default_rng(0).uniform(-1, 1, size=(n, 1)).astype(np.float32)
@@ -113,10 +112,18 @@ def c_step_only(market, n: int, seconds: float) -> float:
     return rate(step, n, seconds)
 
 
+def _status_mib(field: str) -> float:
+    """A memory line of /proc/self/status (VmRSS: resident now, VmHWM: its peak), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
 def memory_child(n: int) -> None:
-    """Run in a fresh process: resident-set growth of building and stepping a vector env of n (JSON)."""
+    """Run in a fresh process: resident memory of building and stepping a vector env of n (JSON)."""
     market, _ = load_market()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _status_mib("VmRSS")
     env = gym.make_vec(
         "lamm/DynamicFee-v0", n, vectorization_mode="vector_entry_point", market=market, episode_steps=DAY, **REWARD
     )
@@ -124,8 +131,8 @@ def memory_child(n: int) -> None:
     actions = np.zeros((n, 1), dtype=np.float32)
     for _ in range(2 * DAY):  # every environment resets at least once
         env.step(actions)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"before_mib": before / 1024, "after_mib": after / 1024}))
+    doc = {"market_mib": before, "with_env_mib": _status_mib("VmRSS"), "process_peak_mib": _status_mib("VmHWM")}
+    print(json.dumps(doc))
 
 
 def peak_memory(n: int) -> dict:
@@ -197,16 +204,22 @@ def main() -> None:
                 f"vector env N={n}, {cores} threads", vector_env(market, n, cores, args.seconds), "env-steps/s"
             )
     best256 = max(v for (n, _), v in vec.items() if n == 256)
-    row(f"C step alone N=256, {cores} threads (no Python around it)", c_step_only(market, 256, args.seconds))
+    c_only = row(f"C step alone N=256, {cores} threads (no Python around it)", c_step_only(market, 256, args.seconds))
     logit = row(
         f"vector env N=256, {cores} threads, logit flow",
         vector_env(market, 256, cores, args.seconds, FeeSimConfig(flow="logit")),
         "env-steps/s",
     )
+    no_baseline = row(
+        f"vector env N=256, {cores} threads, unshaped PnL (one pool each)",
+        vector_env(market, 256, cores, args.seconds, reward={}),
+        "env-steps/s",
+    )
     mem = peak_memory(256)
     print(
-        f"{'peak memory, vector env N=256 (fresh process)':58} {mem['after_mib']:>12,.0f} MiB "
-        f"(+{mem['after_mib'] - mem['before_mib']:.0f} MiB over the loaded market)"
+        f"{'memory, vector env N=256 (fresh process, resident)':58} {mem['with_env_mib']:>12,.0f} MiB "
+        f"(market alone {mem['market_mib']:.0f}, env +{mem['with_env_mib'] - mem['market_mib']:.0f}; "
+        f"process peak {mem['process_peak_mib']:.0f}, while loading)"
     )
     peers = {}
     if not args.no_peers:
@@ -223,7 +236,11 @@ def main() -> None:
     print("\nratios")
     print(f"  single env / 50k bar                 {single / 50_000:6.2f}x")
     print(f"  vector env N=256 / single env        {best256 / single:6.2f}x")
-    print(f"  vector env N=256 / 1M bar            {best256 / 1e6:6.2f}x   (logit flow {logit / 1e6:.2f}x)")
+    print(
+        f"  vector env N=256 / 1M bar            {best256 / 1e6:6.2f}x   (logit flow {logit / 1e6:.2f}x, "
+        f"unshaped one pool {no_baseline / 1e6:.2f}x)"
+    )
+    print(f"  vector env N=256 / its C step alone  {best256 / c_only:6.2f}x")
     for peer, doc in peers.items():
         print(f"  single env / {peer:24} {single / doc['steps_per_s']:6.2f}x")
     print(f"  PPO FeeVecEnv 2 / former set-up      {ppo2 / former:6.2f}x")

@@ -87,7 +87,9 @@ class FeeVecEnv(VecEnv):
         pass
 
     def get_attr(self, attr_name: str, indices=None) -> list[Any]:
-        return [getattr(self.batch, attr_name)] * len(self._get_indices(indices))
+        """An attribute every environment shares: the vector env's own (render_mode), else the batch's."""
+        owner = self if attr_name in vars(self) else self.batch
+        return [getattr(owner, attr_name)] * len(self._get_indices(indices))
 
     def set_attr(self, attr_name: str, value: Any, indices=None) -> None:
         raise AttributeError(f"FeeVecEnv: its environments share one batch; cannot set {attr_name} on some")
