@@ -3,7 +3,8 @@
 Trains `lamm train fee`'s PPO (agents/training/configs/fee-ppo.toml) on the shared Arbitrum swaps
 2025-05-04..07-05 with the training environments stepped by FeeVecEnv, and replays the whole validation period
 2025-07-06..07-30 with the deterministic policy every `--every` steps: the learning curve, in hedged PnL bps of
-TVL per day. Per seed and environment count; wall time and steps per second alongside. With 2 environments
+TVL per day. Per seed and environment count; training steps per second alongside (the validation replays
+timed apart). With 2 environments
 the run is bit-identical to the former SubprocVecEnv set-up (tests/test_fee_vec_env.py), so its curve is
 today's curve.
 
@@ -40,6 +41,19 @@ def market(start: str, end: str):
     return build_market(load_swap_table(str(DATA), date.fromisoformat(start), date.fromisoformat(end)))
 
 
+class TimedEval(EvalCallback):
+    """EvalCallback that also keeps the seconds its validation replays take (not training time)."""
+
+    seconds = 0.0
+
+    def _on_step(self) -> bool:
+        t0 = time.perf_counter()
+        try:
+            return super()._on_step()
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+
 def curve(train, val, n_envs: int, seed: int, timesteps: int, every: int) -> dict:
     cfg = load_train_config(
         ROOT / "agents" / "training" / "configs" / "fee-ppo.toml", n_envs=n_envs, seed=seed, timesteps=timesteps
@@ -47,7 +61,7 @@ def curve(train, val, n_envs: int, seed: int, timesteps: int, every: int) -> dic
     env = _vec_env(train, cfg)
     model = _new_model(cfg, env, None)
     with tempfile.TemporaryDirectory() as tmp:
-        evaluator = EvalCallback(
+        evaluator = TimedEval(
             _eval_env(val, cfg), n_eval_episodes=1, eval_freq=max(every // n_envs, 1), log_path=tmp, verbose=0
         )
         t0 = time.perf_counter()
@@ -59,6 +73,7 @@ def curve(train, val, n_envs: int, seed: int, timesteps: int, every: int) -> dic
         "timesteps": log["timesteps"].tolist(),
         "validation_bps_per_day": (log["results"][:, 0] / days).tolist(),
         "seconds": seconds,
+        "training_seconds": seconds - evaluator.seconds,
     }
 
 
@@ -81,7 +96,8 @@ def main() -> None:
         for seed in seeds:
             runs[f"{n}/{seed}"] = r = curve(train, val, n, seed, args.timesteps, args.every)
             print(
-                f"envs {n:3} seed {seed}: {args.timesteps / r['seconds']:7,.0f} steps/s, validation bps/day "
+                f"envs {n:3} seed {seed}: {args.timesteps / r['training_seconds']:7,.0f} steps/s training "
+                f"({args.timesteps / r['seconds']:,.0f} with the validation replays), validation bps/day "
                 + " ".join(f"{v:+.4f}" for v in r["validation_bps_per_day"]),
                 flush=True,
             )
@@ -91,7 +107,7 @@ def main() -> None:
     summary = {}
     for n in counts:
         curves = np.array([runs[f"{n}/{s}"]["validation_bps_per_day"] for s in seeds])
-        speed = statistics.mean(args.timesteps / runs[f"{n}/{s}"]["seconds"] for s in seeds)
+        speed = statistics.mean(args.timesteps / runs[f"{n}/{s}"]["training_seconds"] for s in seeds)
         finals = curves[:, -1]
         summary[n] = {"mean_curve": curves.mean(0).tolist(), "steps_per_s": speed, "finals": finals.tolist()}
         print(

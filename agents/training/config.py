@@ -36,7 +36,7 @@ class TrainConfig:
     algo: str = "ppo"
     timesteps: int = 300_000
     seed: int = 0
-    n_envs: int = 2  # environments stepped together (one C call, one process)
+    n_envs: int | None = None  # environments stepped together in one C call; None: 16 for PPO, 2 for SAC
     step: str = "60s"
     episode_days: float = 1.0  # training episodes are random windows this long
     net_arch: tuple[int, ...] = (32, 32)  # the deployed policy network (proved in zero knowledge later)
@@ -78,6 +78,8 @@ class TrainConfig:
     def __post_init__(self):
         if self.algo not in ALGOS:
             raise ValueError(f"unknown algorithm {self.algo!r}: use one of {', '.join(ALGOS)}")
+        if self.n_envs is None:  # PPO's rollout is n_steps whatever the count; SAC's updates are per vector step
+            object.__setattr__(self, "n_envs", 16 if self.algo == "ppo" else 2)
         if self.timesteps <= 0 or self.n_envs <= 0 or self.episode_days <= 0:
             raise ValueError("timesteps, n_envs and episode_days must be positive")
         if self.cps_grid < 2 or self.cps_horizon < 1 or self.cps_epochs < 1:

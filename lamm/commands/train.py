@@ -93,7 +93,7 @@ def fee(
     backend: BACKEND = "local",
     address: ADDRESS = None,
     step: Annotated[str | None, typer.Option(help="Decision step (default 60s).")] = None,
-    n_envs: Annotated[int | None, typer.Option(help="Training environments (subprocesses).")] = None,
+    n_envs: Annotated[int | None, typer.Option(help="Training environments stepped together (PPO 16, SAC 2).")] = None,
     decimals0: DECIMALS0 = 18,
     decimals1: DECIMALS1 = 6,
     quote: QUOTE = 1,
