@@ -219,7 +219,7 @@ def main() -> None:
     print(
         f"{'memory, vector env N=256 (fresh process, resident)':58} {mem['with_env_mib']:>12,.0f} MiB "
         f"(market alone {mem['market_mib']:.0f}, env +{mem['with_env_mib'] - mem['market_mib']:.0f}; "
-        f"process peak {mem['process_peak_mib']:.0f}, while loading)"
+        f"process peak {mem['process_peak_mib']:.0f})"
     )
     peers = {}
     if not args.no_peers:
