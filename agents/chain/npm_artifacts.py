@@ -1,4 +1,5 @@
-"""Contracts from the npm packages' build artifacts (Uniswap), as Ape contract containers."""
+"""Contracts from the npm packages' build artifacts (Uniswap: Waffle, Hardhat and Foundry JSON), as Ape contract
+containers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ UNISWAP_V2_CORE = ROOT / "node_modules" / "@uniswap" / "v2-core" / "build"
 UNISWAP_V2_PERIPHERY = ROOT / "node_modules" / "@uniswap" / "v2-periphery" / "build"
 UNISWAP_V3_CORE = ROOT / "node_modules" / "@uniswap" / "v3-core" / "artifacts" / "contracts"
 UNISWAP_V3_PERIPHERY = ROOT / "node_modules" / "@uniswap" / "v3-periphery" / "artifacts" / "contracts"
+UNISWAP_V4_CORE = ROOT / "node_modules" / "@uniswap" / "v4-core" / "out"
+UNISWAP_V4_PERIPHERY = ROOT / "node_modules" / "@uniswap" / "v4-periphery" / "foundry-out"
+UNIVERSAL_ROUTER = ROOT / "node_modules" / "@uniswap" / "universal-router" / "out"
+PERMIT2_RUNTIME_SOURCE = (
+    ROOT / "node_modules" / "@uniswap" / "v4-periphery" / "lib" / "permit2" / "test" / "utils" / "DeployPermit2.sol"
+)
 
 
 def npm_contract(path: Path, name: str | None = None):

@@ -1,11 +1,12 @@
 """`lamm chain snapshot`: the offline mainnet stand-in, an anvil state with chain id 1.
 
 It holds WETH, USDC, USDT and WBTC stand-ins (contracts/testing/StandInToken.vy, right decimals), Uniswap
-V2's factory and Router02 and Uniswap V3's factory, SwapRouter and QuoterV2 (npm builds) at their canonical
-mainnet addresses, and V2 and V3 pools seeded at realistic prices and depths. Pools are created by the
-factories at their canonical addresses with the canonical pool bytecode, so their addresses are mainnet's too
-(and the V3 periphery, which derives pool addresses from that bytecode's hash, finds them). Tests serve it and
-fork it through Ape's `ethereum:mainnet-fork` exactly as a user forks mainnet with ETH_RPC_URL.
+V2's factory and Router02, Uniswap V3's factory, SwapRouter and QuoterV2, and Uniswap v4's PoolManager,
+PositionManager, V4Quoter, StateView, Permit2 and the Universal Router (npm builds; agents/chain/snapshot_v4.py)
+at their canonical mainnet addresses, and V2, V3 and v4 pools seeded at realistic prices and depths. Pools are
+created by the factories at their canonical addresses with the canonical pool bytecode, so their addresses are
+mainnet's too (and the V3 periphery, which derives pool addresses from that bytecode's hash, finds them). Tests
+serve it and fork it through Ape's `ethereum:mainnet-fork` exactly as a user forks mainnet with ETH_RPC_URL.
 The state is dated two days before it is built and each V3 pool keeps HISTORY observations, so a node serving
 it later has V3 TWAPs over any window up to then (at the pools' seeded prices), as mainnet's pools have.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from agents.chain.local_node import rpc, start_anvil
 from agents.chain.npm_artifacts import UNISWAP_V2_CORE, UNISWAP_V2_PERIPHERY, UNISWAP_V3_CORE, UNISWAP_V3_PERIPHERY
+from agents.chain.snapshot_v4 import place_v4
 from agents.chain.toolchain import ROOT
 
 TOKENS = {  # symbol: (mainnet address, name, decimals)
@@ -56,8 +58,13 @@ def _vyper(path: Path) -> tuple[list, str]:
 
 
 def _npm(path: Path) -> tuple[list, str]:
+    """(ABI, creation code) of a Waffle, Hardhat or Foundry build artifact."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: run `npm install` in the project")
     doc = json.loads(path.read_text())
     code = doc.get("bytecode") or doc["evm"]["bytecode"]["object"]
+    if isinstance(code, dict):
+        code = code["object"]
     return doc["abi"], code if code.startswith("0x") else "0x" + code
 
 
@@ -79,17 +86,25 @@ def build_snapshot(out: Path) -> dict:
             )
             return receipt.contractAddress
 
-        def place(address: str, abi, code, *args):
-            """Deploys, then moves the runtime code to `address` (constructor storage does not move; an
-            immutable copy of the contract's own address, as V3's no-delegatecall guard keeps, is rewritten)."""
+        def place(address: str, abi, code, *args, copy_slots=(), rewrite=None):
+            """Deploys, then moves the runtime code to `address`: an immutable copy of the contract's own
+            address (V3's and v4's no-delegatecall guards keep one) is rewritten, as is every other hex string
+            `rewrite(temporary address)` maps; the storage slots `copy_slots` the constructor wrote are copied."""
             temp = deploy(abi, code, *args)
             runtime = w3.eth.get_code(temp).hex().removeprefix("0x")
             runtime = runtime.replace(temp.lower().removeprefix("0x"), address.lower().removeprefix("0x"))
+            for old, new in (rewrite(temp) if rewrite else {}).items():
+                if old not in runtime:
+                    raise RuntimeError(f"placing {address}: {old} is not in its runtime code")
+                runtime = runtime.replace(old, new.removeprefix("0x"))
             rpc(node.url, "anvil_setCode", [address, "0x" + runtime])
+            for slot in copy_slots:
+                value = w3.eth.get_storage_at(temp, slot).hex().removeprefix("0x").rjust(64, "0")
+                rpc(node.url, "anvil_setStorageAt", [address, hex(slot), "0x" + value])
             return w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
 
-        def send(call):
-            w3.eth.wait_for_transaction_receipt(call.transact({"from": me}))
+        def send(call, value: int = 0):
+            w3.eth.wait_for_transaction_receipt(call.transact({"from": me, "value": value}))
 
         token_abi, token_code = _vyper(ROOT / "contracts" / "testing" / "StandInToken.vy")
         tokens = {}
@@ -146,6 +161,8 @@ def build_snapshot(out: Path) -> dict:
         place(UNISWAP_V3_SWAP_ROUTER, *_npm(UNISWAP_V3_PERIPHERY / "SwapRouter.sol" / "SwapRouter.json"), *v3_args)
         rpc(node.url, "anvil_setStorageAt", [UNISWAP_V3_SWAP_ROUTER, hex(SWAP_ROUTER_CACHE_SLOT), "0x" + "f" * 64])
         place(UNISWAP_V3_QUOTER_V2, *_npm(UNISWAP_V3_PERIPHERY / "lens" / "QuoterV2.sol" / "QuoterV2.json"), *v3_args)
+        decimals = {s: t[2] for s, t in TOKENS.items()}
+        v4 = place_v4(w3, node.url, place, deploy, send, tokens, decimals, me, _npm, rpc)
         # The last block is dated now, so a node serving the state answers TWAP reads at once.
         rpc(node.url, "evm_mine", [int(time.time())])
     finally:
@@ -163,4 +180,5 @@ def build_snapshot(out: Path) -> dict:
         "uniswap_v3_pools": v3_pools,
         "uniswap_v3_swap_router": UNISWAP_V3_SWAP_ROUTER,
         "uniswap_v3_quoter_v2": UNISWAP_V3_QUOTER_V2,
+        **v4,
     }

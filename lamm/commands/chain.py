@@ -48,8 +48,9 @@ def up(
 def snapshot(
     out_file: Annotated[Path, typer.Option("--out", help="State file to write.")] = Path("snapshots/mainnet.json"),
 ) -> None:
-    """Build the offline mainnet stand-in (chain id 1: WETH, USDC, USDT, WBTC stand-ins, Uniswap V2 factory,
-    Router02 and seeded pools at their mainnet addresses); serve it with `lamm chain up --snapshot FILE`."""
+    """Build the offline mainnet stand-in (chain id 1: WETH, USDC, USDT, WBTC stand-ins, Uniswap V2, V3 and v4
+    with the Universal Router, and seeded pools, at their mainnet addresses); serve it with `lamm chain up
+    --snapshot FILE`."""
     import json
 
     from agents.chain.snapshot import build_snapshot
