@@ -44,6 +44,17 @@ PERMIT2_ABI = [
 ]
 
 
+ERC20_ABI = [
+    {
+        "name": "balanceOf",
+        "type": "function",
+        "inputs": [{"type": "address"}],
+        "outputs": [{"type": "uint256"}],
+        "stateMutability": "view",
+    }
+]
+
+
 def abi(path) -> list:
     return json.loads(path.read_text())["abi"]
 
@@ -52,7 +63,7 @@ def abi(path) -> list:
 def fork(snapshot_state):
     with forked_snapshot(snapshot_state) as (ape, _project, _node):
         w3 = ape.chain.provider.web3
-        yield w3, w3.eth.accounts[0]
+        yield w3, w3.eth.accounts[1]  # accounts[0] built the snapshot
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +87,10 @@ def test_v4_sits_at_its_mainnet_addresses_with_what_its_constructors_set(fork):
     permit2 = w3.eth.contract(PERMIT2, abi=PERMIT2_ABI)
     assert bytes(permit2.functions.DOMAIN_SEPARATOR().call()) == bytes(domain_separator("Permit2", 1, PERMIT2))
     pm = w3.eth.contract(POOL_MANAGER, abi=abi(UNISWAP_V4_CORE / "PoolManager.sol" / "PoolManager.json"))
-    assert int(pm.functions.owner().call(), 16) != 0
+    builder = w3.eth.accounts[0]
+    assert pm.functions.owner().call() == builder
+    usdc = w3.eth.contract(TOKENS["USDC"][0], abi=ERC20_ABI)
+    assert usdc.functions.balanceOf(builder).call() == 0  # seeding the v4 pool left the test account as it was
 
 
 def test_the_seeded_pool_is_full_range_at_its_price(fork, pool):
@@ -98,18 +112,7 @@ def test_a_swap_through_the_universal_router_gets_what_the_quoter_and_constant_p
     x, y = liquidity / math.sqrt(raw_price), liquidity * math.sqrt(raw_price)
     expected = y - liquidity**2 / (x + amount * (1 - key[2] / 1e6))
     assert abs(quoted - expected) <= 2 + expected * 1e-12, (quoted, expected)
-    usdc = w3.eth.contract(
-        TOKENS["USDC"][0],
-        abi=[
-            {
-                "name": "balanceOf",
-                "type": "function",
-                "inputs": [{"type": "address"}],
-                "outputs": [{"type": "uint256"}],
-                "stateMutability": "view",
-            }
-        ],
-    )
+    usdc = w3.eth.contract(TOKENS["USDC"][0], abi=ERC20_ABI)
     before = usdc.functions.balanceOf(me).call()
     params = [
         encode(

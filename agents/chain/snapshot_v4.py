@@ -8,7 +8,8 @@ PoolManager's no-delegatecall guard (an immutable copy of its address) and the P
 domain separator (a hash over its address); storage written by the constructors (owners, the NFT's name,
 symbol and next id) is copied and checked. Permit2 is the runtime code permit2 ships for tests at its address.
 The ETH/USDC pool (no hook, 0.05%, full range at 2,500 USDC) is seeded through v4-core's liquidity test router,
-deployed beside it; the test swap router is there too, for tests.
+deployed beside it, leaving the builder's account (the first test account) as it was; the test swap router is
+there too, for tests.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ UNIVERSAL_ROUTER_V2 = "0x66a9893cC07D91D95644AEDD05D03f95e1dBA8Af"
 PERMIT2 = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
 V3_NFT_POSITION_MANAGER = "0xC36442b4a4522E871399CD717aBDD847Ab11FE88"  # not placed: v3 -> v4 migration only
 NATIVE = "0x" + "0" * 40  # v4's currency for ETH
+DEAD = "0x000000000000000000000000000000000000dEaD"
 UNSUBSCRIBE_GAS_LIMIT = 300_000  # the mainnet PositionManager's
 # (currency0, currency1, fee in pips, tick spacing, human price of currency0 in currency1, liquidity L)
 V4_POOLS = (("ETH", "USDC", 500, 10, 2_500, 2 * 10**16),)
@@ -119,10 +121,17 @@ def place_v4(w3, node_url: str, place, deploy, send, tokens: dict, token_decimal
         key = (c0, c1, fee, spacing, NATIVE)
         send(pm.functions.initialize(key, int(math.sqrt(price * 10**d1 / 10**d0) * 2**96)))
         top = 887272 // spacing * spacing
-        amount0 = liquidity * 2**96 // int(math.sqrt(price * 10**d1 / 10**d0) * 2**96) + 1
-        send(tokens[b].functions.mint(me, 2**200))
-        send(tokens[b].functions.approve(liquidity_router, 2**256 - 1))
-        send(modify(key, (-top, top, liquidity, b"\0" * 32), b""), value=amount0 + amount0 // 100)
+        sqrt_price = math.sqrt(price * 10**d1 / 10**d0)
+        amount0, amount1 = int(liquidity / sqrt_price * 1.01) + 1, int(liquidity * sqrt_price * 1.01) + 1
+        token = tokens[b]
+        held, eth = token.functions.balanceOf(me).call(), w3.eth.get_balance(me)
+        send(token.functions.mint(me, amount1))
+        send(token.functions.approve(liquidity_router, amount1))
+        send(modify(key, (-top, top, liquidity, b"\0" * 32), b""), value=amount0)
+        # the builder's account (the first test account) is left as it was: no extra tokens, allowance or spent ETH
+        send(token.functions.transfer(DEAD, token.functions.balanceOf(me).call() - held))
+        send(token.functions.approve(liquidity_router, 0))
+        rpc(node_url, "anvil_setBalance", [me, hex(eth)])
         pools[f"{a}/{b}/{fee}"] = {"key": list(key), "id": "0x" + pool_id(key).hex().removeprefix("0x")}
     return {
         "uniswap_v4_pool_manager": POOL_MANAGER,
