@@ -94,11 +94,13 @@ def place_v4(w3, node_url: str, place, deploy, send, tokens: dict, token_decimal
 
         return Web3.keccak(hexstr=npm(path)[1])
 
+    from agents.chain.snapshot import UNISWAP_V2_FACTORY, UNISWAP_V3_FACTORY  # it imports this module
+
     params = (
         PERMIT2,
         weth,
-        "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f",
-        "0x1F98431c8aD98523631AE4a59f267346ea31F984",
+        UNISWAP_V2_FACTORY,
+        UNISWAP_V3_FACTORY,
         init_code_hash(UNISWAP_V2_CORE / "UniswapV2Pair.json"),
         init_code_hash(UNISWAP_V3_CORE / "UniswapV3Pool.sol" / "UniswapV3Pool.json"),
         POOL_MANAGER,
@@ -119,9 +121,9 @@ def place_v4(w3, node_url: str, place, deploy, send, tokens: dict, token_decimal
         c1 = tokens[b].address
         d0, d1 = 18 if a == "ETH" else token_decimals[a], token_decimals[b]
         key = (c0, c1, fee, spacing, NATIVE)
-        send(pm.functions.initialize(key, int(math.sqrt(price * 10**d1 / 10**d0) * 2**96)))
+        sqrt_price = math.sqrt(price * 10**d1 / 10**d0)  # raw units
+        send(pm.functions.initialize(key, int(sqrt_price * 2**96)))
         top = 887272 // spacing * spacing
-        sqrt_price = math.sqrt(price * 10**d1 / 10**d0)
         amount0, amount1 = int(liquidity / sqrt_price * 1.01) + 1, int(liquidity * sqrt_price * 1.01) + 1
         token = tokens[b]
         held, eth = token.functions.balanceOf(me).call(), w3.eth.get_balance(me)
