@@ -14,10 +14,11 @@ import argparse
 import json
 import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from peer_venv import peer_python, run
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO.parent / "shared" / "data" / "polygon-univ3-usdc-weth-005-minute"
@@ -32,22 +33,7 @@ sys.path.insert(0, str(REPO))
 
 def venv_python() -> Path:
     """Python of the demeter venv, creating the venv and installing demeter if needed."""
-    py = VENV / "bin" / "python"
-    if py.exists() and _run([str(py), "-c", "import demeter"]).returncode == 0:
-        return py
-    print(f"creating {VENV.relative_to(REPO)} with {DEMETER_REQ} (first run only) ...", flush=True)
-    for cmd in (
-        [sys.executable, "-m", "venv", "--clear", str(VENV)],
-        [str(py), "-m", "pip", "install", "--quiet", DEMETER_REQ],
-    ):
-        proc = _run(cmd)
-        if proc.returncode != 0:
-            sys.exit(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-    return py
-
-
-def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+    return peer_python(VENV, [DEMETER_REQ], "import demeter")
 
 
 def data_span() -> tuple[str, str, str, str]:
@@ -63,7 +49,7 @@ def run_demeter(py: Path, capital: float) -> dict:
     """Run the demeter-side script and return its JSON (times are measured inside it)."""
     chain, pool, start, end = data_span()
     t0 = time.perf_counter()
-    proc = _run([str(py), str(RUNNER), str(DATA_DIR), chain, pool, start, end, str(capital)])
+    proc = run([str(py), str(RUNNER), str(DATA_DIR), chain, pool, start, end, str(capital)])
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"demeter run failed:\n{proc.stderr[-4000:]}")

@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import pprint
-import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from peer_venv import peer_python, run
 
 REPO = Path(__file__).resolve().parents[1]
 VENV = REPO / "benchmarks" / ".venv-trading-envs"
@@ -34,31 +34,14 @@ PEER_REQS = (
 )
 
 
-def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
-
-
 def venv_python() -> Path:
     """Python of the peers' venv, creating the venv and installing the pinned packages if needed."""
-    py = VENV / "bin" / "python"
     pins = {r.split("==")[0]: r.split("==")[1] for r in PEER_REQS}
     check = (
         "import importlib.metadata as m, gym_anytrading, gym_trading_env, gymnasium\n"
         f"assert all(m.version(k) == v for k, v in {pins!r}.items())"
     )
-    if py.exists() and _run([str(py), "-c", check]).returncode == 0:
-        return py
-    base = shutil.which("python3.11") or sys.executable
-    print(f"creating {VENV.relative_to(REPO)} with {' '.join(PEER_REQS)} (first run only) ...", flush=True)
-    for cmd in (
-        [base, "-m", "venv", "--clear", str(VENV)],
-        [str(py), "-m", "pip", "install", "--quiet", *PEER_REQS],
-        [str(py), "-c", check],
-    ):
-        proc = _run(cmd)
-        if proc.returncode != 0:
-            raise RuntimeError(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr[-4000:]}")
-    return py
+    return peer_python(VENV, PEER_REQS, check)
 
 
 def peer_steps_per_second(steps: int = 200_000, bars: int = 100_000) -> dict:
@@ -68,7 +51,7 @@ def peer_steps_per_second(steps: int = 200_000, bars: int = 100_000) -> dict:
     when it differs by more than 10%, and the note always carries both.
     """
     py = venv_python()
-    proc = _run([str(py), str(RUNNER), "--steps", str(steps), "--bars", str(bars)])
+    proc = run([str(py), str(RUNNER), "--steps", str(steps), "--bars", str(bars)])
     if proc.returncode != 0:
         raise RuntimeError(f"trading-env peer run failed:\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from peer_venv import peer_python, run
 
 REPO = Path(__file__).resolve().parents[1]
 PRICES = REPO.parent / "shared" / "data" / "binance-1m-usdt" / "prices.parquet"
@@ -38,26 +38,10 @@ START, END, EVERY, FEE, CASH = "2024-05-06", "2025-01-31", 60, 0.001, 1_000_000.
 ASSETS = ("ETH", "BTC", "SOL", "BNB", "XRP", "ADA", "AVAX", "DOGE", "DOT", "LTC")  # all but USDC
 
 
-def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
-
-
 def venv_python() -> Path:
     """Python of the vectorbt venv, creating the venv and installing the pinned packages if needed."""
-    py = VENV / "bin" / "python"
     check = f"import importlib.metadata as m, pyarrow, vectorbt; assert m.version('vectorbt') == '{VECTORBT_VERSION}'"
-    if py.exists() and _run([str(py), "-c", check]).returncode == 0:
-        return py
-    base = shutil.which("python3.11") or sys.executable
-    print(f"creating {VENV.relative_to(REPO)} with {' '.join(VECTORBT_REQS)} (first run only) ...", flush=True)
-    for cmd in (
-        [base, "-m", "venv", "--clear", str(VENV)],
-        [str(py), "-m", "pip", "install", "--quiet", *VECTORBT_REQS],
-    ):
-        proc = _run(cmd)
-        if proc.returncode != 0:
-            raise RuntimeError(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr[-4000:]}")
-    return py
+    return peer_python(VENV, VECTORBT_REQS, check)
 
 
 def run_vectorbt(
@@ -80,7 +64,7 @@ def run_vectorbt(
     cmd += ["--every", str(every), "--fee", repr(float(fee)), "--cash", repr(float(cash))]
     cmd += ["--assets", ",".join(assets if assets is not None else ASSETS)]
     t0 = time.perf_counter()
-    proc = _run(cmd)
+    proc = run(cmd)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"vectorbt run failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
