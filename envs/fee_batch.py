@@ -14,6 +14,7 @@ import ctypes
 import dataclasses
 import os
 
+import gymnasium as gym
 import numpy as np
 
 from envs.amm import NFEATURES, NOUT, _core
@@ -193,6 +194,13 @@ class FeeBatch:
         if err < 0:
             raise ValueError(f"environment {-err - 1}: its action {self.action[-err - 1]} is not finite; give [-1, 1]")
         return self.step_index >= self.last
+
+
+def spaces(rule_map: RuleMap) -> tuple[gym.spaces.Box, gym.spaces.Box]:
+    """One environment's (action, observation) spaces: an action in [-1, 1] per output of the rule map, the
+    pool's eight features as observed (envs.features)."""
+    action = gym.spaces.Box(-1.0, 1.0, shape=(rule_map.size,), dtype=np.float32)
+    return action, gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(NFEATURES,), dtype=np.float32)
 
 
 ENVS_PER_THREAD = 32  # below this a thread costs more to start than its share of a step

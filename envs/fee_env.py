@@ -27,13 +27,12 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from envs.amm import NFEATURES, STEP_COLUMNS
-from envs.features import OBS_CLIP
-from envs.fee_batch import FeeBatch
+from envs.amm import STEP_COLUMNS
+from envs.fee_batch import FeeBatch, spaces
 from envs.fee_rule import FeeRule
 from envs.market import Market
 from envs.rule_map import RuleMap
-from envs.simulation import FeeSimConfig
+from envs.simulation import FeeSimConfig, default_rule_map
 
 
 class DynamicFeeEnv(gym.Env):
@@ -54,16 +53,14 @@ class DynamicFeeEnv(gym.Env):
     ):
         self.market = market if market is not None else default_market()
         self.config = config or FeeSimConfig()
-        pool = self.config.pool
-        self.rule_map = rule_map or RuleMap.symmetric(max(pool.fee_min, 1), pool.fee_max)
+        self.rule_map = rule_map or default_rule_map(self.config)
         self.episode_steps = episode_steps
         self.reward_baseline_bps = reward_baseline_bps
         self.reward_shaping_gamma = reward_shaping_gamma
         self._batch = FeeBatch(
             self.market, self.config, 1, episode_steps, self.rule_map, reward_baseline_bps, reward_shaping_gamma
         )
-        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.rule_map.size,), dtype=np.float32)
-        self.observation_space = gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(NFEATURES,), dtype=np.float32)
+        self.action_space, self.observation_space = spaces(self.rule_map)
         self._started = False
 
     def rule_for_action(self, action) -> FeeRule:

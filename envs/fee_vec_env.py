@@ -13,19 +13,17 @@ environments); the results do not depend on it.
 
 from __future__ import annotations
 
-import gymnasium as gym
 import numpy as np
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from envs.amm import NFEATURES, STEP_COLUMNS
-from envs.features import OBS_CLIP
-from envs.fee_batch import FeeBatch
+from envs.amm import STEP_COLUMNS
+from envs.fee_batch import FeeBatch, spaces
 from envs.fee_env import default_market
 from envs.market import Market
 from envs.rule_map import RuleMap
-from envs.simulation import FeeSimConfig
+from envs.simulation import FeeSimConfig, default_rule_map
 
 INFO_KEYS = (*STEP_COLUMNS, "hedged_pnl_bps")
 
@@ -47,8 +45,7 @@ class DynamicFeeVecEnv(VectorEnv):
     ):
         self.market = market if market is not None else default_market()
         self.config = config or FeeSimConfig()
-        pool = self.config.pool
-        self.rule_map = rule_map or RuleMap.symmetric(max(pool.fee_min, 1), pool.fee_max)
+        self.rule_map = rule_map or default_rule_map(self.config)
         mode = AutoresetMode(autoreset_mode)
         if mode == AutoresetMode.DISABLED:
             raise ValueError("autoreset_mode: use next_step or same_step (windows end; something must reset them)")
@@ -64,8 +61,7 @@ class DynamicFeeVecEnv(VectorEnv):
             reward_shaping_gamma,
             threads,
         )
-        self.single_action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.rule_map.size,), dtype=np.float32)
-        self.single_observation_space = gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(NFEATURES,), dtype=np.float32)
+        self.single_action_space, self.single_observation_space = spaces(self.rule_map)
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self._rngs = [seeding.np_random()[0] for _ in range(num_envs)]

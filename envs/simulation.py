@@ -13,6 +13,7 @@ import numpy as np
 from envs.amm import FEE_DENOM, FLOW_MODES, STEP_COLUMNS, Pool, PoolParams, Replay
 from envs.flow import BETA, BETA_ROUTE
 from envs.market import Market
+from envs.rule_map import RuleMap
 
 PIPS_PER_BP = 100
 
@@ -59,6 +60,11 @@ class FeeSimConfig:
         )
 
 
+def default_rule_map(config: FeeSimConfig) -> RuleMap:
+    """The map an environment uses when given none: one output, the base fee over the pool's bounds."""
+    return RuleMap.symmetric(max(config.pool.fee_min, 1), config.pool.fee_max)
+
+
 def bps_to_pips(bps: float) -> int:
     return int(round(bps * PIPS_PER_BP))
 
@@ -84,4 +90,4 @@ def step_pnl_bps(rows: np.ndarray) -> np.ndarray:
     return (fees + markout) / tvl * 1e4
 
 
-__all__ = ["FeeSimConfig", "start_replay", "step_pnl_bps", "bps_to_pips", "FEE_DENOM"]
+__all__ = ["FeeSimConfig", "start_replay", "step_pnl_bps", "bps_to_pips", "default_rule_map", "FEE_DENOM"]

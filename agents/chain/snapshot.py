@@ -162,7 +162,8 @@ def build_snapshot(out: Path) -> dict:
         rpc(node.url, "anvil_setStorageAt", [UNISWAP_V3_SWAP_ROUTER, hex(SWAP_ROUTER_CACHE_SLOT), "0x" + "f" * 64])
         place(UNISWAP_V3_QUOTER_V2, *_npm(UNISWAP_V3_PERIPHERY / "lens" / "QuoterV2.sol" / "QuoterV2.json"), *v3_args)
         decimals = {s: t[2] for s, t in TOKENS.items()}
-        v4 = place_v4(w3, node.url, place, deploy, send, tokens, decimals, me, _npm, rpc)
+        factories = (UNISWAP_V2_FACTORY, UNISWAP_V3_FACTORY)
+        v4 = place_v4(w3, node.url, place, deploy, send, tokens, decimals, me, _npm, rpc, factories)
         # The last block is dated now, so a node serving the state answers TWAP reads at once.
         rpc(node.url, "evm_mine", [int(time.time())])
     finally:

@@ -57,8 +57,11 @@ def permit2_runtime() -> str:
     return "0x" + text.split('hex"', 1)[1].split('"', 1)[0]
 
 
-def place_v4(w3, node_url: str, place, deploy, send, tokens: dict, token_decimals: dict, me: str, npm, rpc) -> dict:
-    """Places v4 on the chain `w3` serves (see the module's docstring); returns its address-book entries."""
+def place_v4(
+    w3, node_url: str, place, deploy, send, tokens: dict, token_decimals: dict, me: str, npm, rpc, factories
+) -> dict:
+    """Places v4 on the chain `w3` serves (see the module's docstring); `factories`: the V2 and V3 factories the
+    Universal Router routes through. Returns its address-book entries."""
     pm = place(POOL_MANAGER, *npm(UNISWAP_V4_CORE / "PoolManager.sol" / "PoolManager.json"), me, copy_slots=[0])
     if pm.functions.owner().call() != me:
         raise RuntimeError("v4 PoolManager placed without its owner")
@@ -94,13 +97,10 @@ def place_v4(w3, node_url: str, place, deploy, send, tokens: dict, token_decimal
 
         return Web3.keccak(hexstr=npm(path)[1])
 
-    from agents.chain.snapshot import UNISWAP_V2_FACTORY, UNISWAP_V3_FACTORY  # it imports this module
-
     params = (
         PERMIT2,
         weth,
-        UNISWAP_V2_FACTORY,
-        UNISWAP_V3_FACTORY,
+        *factories,
         init_code_hash(UNISWAP_V2_CORE / "UniswapV2Pair.json"),
         init_code_hash(UNISWAP_V3_CORE / "UniswapV3Pool.sol" / "UniswapV3Pool.json"),
         POOL_MANAGER,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from envs.fee_rule import FeeRule
 from envs.rule_map import RuleMap
-from envs.simulation import FeeSimConfig
+from envs.simulation import FeeSimConfig, default_rule_map
 
 ALGOS = ("ppo", "sac", "cps")  # cps: counterfactual policy search (agents.training.policy_search)
 # ReLU keeps the proof small: EZKL proves it with range checks, where tanh needs a lookup table
@@ -73,7 +73,7 @@ class TrainConfig:
     @property
     def rules(self) -> RuleMap:
         """The rule map the policy's actions go through."""
-        return self.rule_map or RuleMap.symmetric(max(self.sim.pool.fee_min, 1), self.sim.pool.fee_max)
+        return self.rule_map or default_rule_map(self.sim)
 
     def __post_init__(self):
         if self.algo not in ALGOS:

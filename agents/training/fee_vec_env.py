@@ -17,12 +17,10 @@ import numpy as np
 from gymnasium.utils import seeding
 from stable_baselines3.common.vec_env import VecEnv
 
-from envs.amm import NFEATURES
-from envs.features import OBS_CLIP
-from envs.fee_batch import FeeBatch
+from envs.fee_batch import FeeBatch, spaces
 from envs.market import Market
 from envs.rule_map import RuleMap
-from envs.simulation import FeeSimConfig
+from envs.simulation import FeeSimConfig, default_rule_map
 
 
 class FeeVecEnv(VecEnv):
@@ -40,14 +38,12 @@ class FeeVecEnv(VecEnv):
         reward_scale: float = 1.0,
         threads: int | None = None,
     ):
-        pool = config.pool
-        rule_map = rule_map or RuleMap.symmetric(max(pool.fee_min, 1), pool.fee_max)
+        rule_map = rule_map or default_rule_map(config)
         self.batch = FeeBatch(
             market, config, num_envs, episode_steps, rule_map, reward_baseline_bps, reward_shaping_gamma, threads
         )
         self.reward_scale = reward_scale
-        action_space = gym.spaces.Box(-1.0, 1.0, shape=(rule_map.size,), dtype=np.float32)
-        observation_space = gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(NFEATURES,), dtype=np.float32)
+        action_space, observation_space = spaces(rule_map)
         self.render_mode = None
         super().__init__(num_envs, observation_space, action_space)
         self._rngs = [seeding.np_random()[0] for _ in range(num_envs)]
