@@ -13,36 +13,20 @@
 
 from ethereum.ercs import IERC20
 
-implements: IERC20
+import fee_math
 
-WAD: constant(int256) = 10**18
+implements: IERC20
+initializes: fee_math
+exports: (
+    fee_math.fee_min, fee_math.fee_max, fee_math.fee_max_step, fee_math.tau_fast, fee_math.tau_slow,
+    fee_math.tau_flow, fee_math.tau_twap,
+)
+
 FEE_DENOM: constant(uint256) = 10**6
-SECONDS_PER_YEAR: constant(int256) = 31536000
-SECONDS_PER_DAY: constant(int256) = 86400
-MAX_IDLE: constant(uint256) = 604800
 RESERVE_LIMIT: constant(uint256) = 2**112
 MINIMUM_SHARES: constant(uint256) = 1000
 MASK112: constant(uint256) = 2**112 - 1
-NFEATURES: constant(uint256) = 8
-SKEW_UNIT: constant(int256) = 10**6
-SKEW_LIMIT: constant(int256) = 4 * 10**12
-LIM55: constant(int256) = 2**55 - 1
-LIM87: constant(int256) = 2**87 - 1
-BIAS47: constant(uint256) = 2**47  # signed fields are stored with a bias of half their width
-BIAS55: constant(uint256) = 2**55
-BIAS87: constant(uint256) = 2**87
-# the rule's fields in the packed word, lowest bits first: (offset, width), as envs/fee_rule.py RULE_BITS
-BASE: constant(uint256) = 0
-SKEW_GAIN: constant(uint256) = 20
-SKEW_CAP: constant(uint256) = 44
-SKEW_TAU: constant(uint256) = 64
-VOL_GAIN: constant(uint256) = 88
-VOL_THRESHOLD: constant(uint256) = 112
-VOL_JUMP: constant(uint256) = 136
-TWAP_GAIN: constant(uint256) = 156
-SURGE_FEE: constant(uint256) = 188
-SURGE_THRESHOLD: constant(uint256) = 208
-SURGE_TAU: constant(uint256) = 232
+NFEATURES: constant(uint256) = fee_math.NFEATURES
 BPS: constant(uint256) = 10_000
 MAX_PROTOCOL_SHARE: constant(uint256) = 2_500  # the protocol's share of the LP fee growth, at most 25%
 MASK160: constant(uint256) = 2**160 - 1
@@ -92,19 +76,10 @@ event ProtocolFeeSet:
 token0: public(immutable(address))
 token1: public(immutable(address))
 controller: public(immutable(address))
-fee_min: public(immutable(uint256))
-fee_max: public(immutable(uint256))
-fee_max_step: public(immutable(uint256))
-tau_fast: public(immutable(int256))
-tau_slow: public(immutable(int256))
-tau_flow: public(immutable(int256))
-tau_twap: public(immutable(int256))
 
 # Packed state, so a swap reads four slots and writes three (getters below decode them):
 #   _reserves: reserve0 | reserve1 << 112 | last_ts << 224
-#   _acc:      var_fast | var_slow << 56 | (flow + 2**55) << 112 | volume << 168 | epoch << 224
-#   _px:       (logp + 2**87) | (logp_twap + 2**87) << 88 | (skew + 2**47) << 176 | surge_ts << 224
-#   _rule:     the fee rule's parameters (envs/fee_rule.py FeeRule.pack)
+#   _acc, _px, _rule: the accumulators, prices and fee rule (layout in fee_math.vy)
 _reserves: uint256
 _acc: uint256
 _px: uint256
@@ -130,42 +105,21 @@ def __init__(
     _fee_max: uint256, _fee_max_step: uint256, _taus: int256[4],
 ):
     assert _token0 != _token1 and _token0 != empty(address) and _token1 != empty(address), "BadTokens"
-    assert _fee_min <= _fee_max and _fee_max < FEE_DENOM, "FeeOutOfBounds"
-    for t: int256 in _taus:
-        assert t > 0, "BadTimeConstant"
+    fee_math.__init__(_fee_min, _fee_max, _fee_max_step, _taus)
     token0 = _token0
     token1 = _token1
     controller = _controller
-    fee_min = _fee_min
-    fee_max = _fee_max
-    fee_max_step = _fee_max_step
-    tau_fast = _taus[0]
-    tau_slow = _taus[1]
-    tau_flow = _taus[2]
-    tau_twap = _taus[3]
-    self._check_rule(_rule)
+    fee_math._check_rule(_rule)
     self._rule = _rule
     self._reserves = block.timestamp << 224
-    self._acc = BIAS55 << 112
-    self._px = BIAS87 | (BIAS87 << 88) | (BIAS47 << 176)
+    self._acc = fee_math.ACC0
+    self._px = fee_math.PX0
     self.name = "lamm dynamic-fee LP"
     self.symbol = "LAMM-LP"
     self.decimals = 18
 
 
 # ---------- packed state ----------
-
-@pure
-@internal
-def _field(word: uint256, offset: uint256, bits: uint256) -> int256:
-    return convert((word >> offset) & ((1 << bits) - 1), int256)
-
-
-@pure
-@internal
-def _signed(word: uint256, offset: uint256, bits: uint256) -> int256:
-    return self._field(word, offset, bits) - convert(1 << (bits - 1), int256)
-
 
 @view
 @external
@@ -194,43 +148,43 @@ def epoch() -> uint256:
 @view
 @external
 def var_fast() -> int256:
-    return self._field(self._acc, 0, 56)
+    return fee_math._field(self._acc, 0, 56)
 
 
 @view
 @external
 def var_slow() -> int256:
-    return self._field(self._acc, 56, 56)
+    return fee_math._field(self._acc, 56, 56)
 
 
 @view
 @external
 def flow() -> int256:
-    return self._signed(self._acc, 112, 56)
+    return fee_math._signed(self._acc, 112, 56)
 
 
 @view
 @external
 def volume() -> int256:
-    return self._field(self._acc, 168, 56)
+    return fee_math._field(self._acc, 168, 56)
 
 
 @view
 @external
 def logp() -> int256:
-    return self._signed(self._px, 0, 88)
+    return fee_math._signed(self._px, 0, 88)
 
 
 @view
 @external
 def logp_twap() -> int256:
-    return self._signed(self._px, 88, 88)
+    return fee_math._signed(self._px, 88, 88)
 
 
 @view
 @external
 def skew() -> int256:
-    return self._signed(self._px, 176, 48)
+    return fee_math._signed(self._px, 176, 48)
 
 
 @view
@@ -465,73 +419,13 @@ def set_protocol_fee(recipient: address, share: uint256):
 
 # ---------- the fee rule ----------
 
-@pure
-@internal
-def _leak(acc: int256, tau: int256, dt: int256) -> int256:
-    if dt == 0:
-        return acc
-    return acc * tau // (tau + dt)
-
-
-@view
-@internal
-def _rule_fee(token1_in: bool, now: uint256, rule: uint256, acc: uint256, px: uint256, last: uint256) -> uint256:
-    """The fee (pips) of a swap at `now` that puts token1 in, or token0 (envs/_ammcore.c pool_rule_fee)."""
-    dt: int256 = 0
-    if now > last:
-        dt = convert(now - last, int256)
-    fee: int256 = self._field(rule, BASE, 20)
-    vol_gain: int256 = self._field(rule, VOL_GAIN, 24)
-    vol_jump: int256 = self._field(rule, VOL_JUMP, 20)
-    if vol_gain > 0 or vol_jump > 0:
-        var: int256 = min(self._field(acc, 0, 56) * tau_fast // (tau_fast + dt) * SECONDS_PER_YEAR, 100 * WAD)
-        threshold: int256 = self._field(rule, VOL_THRESHOLD, 24) * 10**12
-        if var > threshold:
-            fee += vol_jump + vol_gain * (var - threshold) // WAD
-    twap_gain: int256 = self._field(rule, TWAP_GAIN, 32)
-    if twap_gain > 0:
-        logp: int256 = self._signed(px, 0, 88)
-        twap: int256 = (self._signed(px, 88, 88) * tau_twap + logp * dt) // (tau_twap + dt)
-        gap: int256 = min(abs(logp - twap), WAD)
-        fee += twap_gain * (gap * gap // WAD) // WAD
-    surge_fee: int256 = self._field(rule, SURGE_FEE, 20)
-    surge_ts: uint256 = px >> 224
-    if surge_fee > 0 and surge_ts > 0:
-        surge: int256 = surge_fee
-        if now > surge_ts:
-            surge_tau: int256 = self._field(rule, SURGE_TAU, 24)
-            surge = surge_fee * surge_tau // (surge_tau + convert(now - surge_ts, int256))
-        fee = max(fee, surge)
-    gain: int256 = self._field(rule, SKEW_GAIN, 24)
-    if gain > 0:
-        cap: int256 = self._field(rule, SKEW_CAP, 20)
-        skew: int256 = gain * self._leak(self._signed(px, 176, 48), self._field(rule, SKEW_TAU, 24), dt) // 10**9
-        skew = max(-cap, min(cap, skew))
-        if token1_in:
-            fee += skew
-        else:
-            fee -= skew
-    return convert(max(convert(fee_min, int256), min(convert(fee_max, int256), fee)), uint256)
-
-
 @view
 @external
 def fee_for(zero_for_one: bool) -> uint256:
     """
     @notice The fee (pips) a swap in this direction pays in this block.
     """
-    return self._rule_fee(not zero_for_one, block.timestamp, self._rule, self._acc, self._px, self._reserves >> 224)
-
-
-@view
-@internal
-def _check_rule(rule: uint256):
-    """A rule this pool accepts: a base and caps within its fee bounds."""
-    base: uint256 = rule & (2**20 - 1)
-    assert fee_min <= base and base <= fee_max, "FeeOutOfBounds"
-    assert (rule >> SKEW_CAP) & (2**20 - 1) <= fee_max, "FeeOutOfBounds"
-    assert (rule >> VOL_JUMP) & (2**20 - 1) <= fee_max, "FeeOutOfBounds"
-    assert (rule >> SURGE_FEE) & (2**20 - 1) <= fee_max, "FeeOutOfBounds"
+    return fee_math._rule_fee(not zero_for_one, block.timestamp, self._rule, self._acc, self._px, self._reserves >> 224)
 
 
 @external
@@ -541,11 +435,8 @@ def set_rule(new_rule: uint256):
             fee_max_step from the current base (FeeController clamps a proven rule to these before it calls).
     """
     assert msg.sender == controller, "Unauthorized"
-    self._check_rule(new_rule)
     old: uint256 = self._rule
-    old_base: uint256 = old & (2**20 - 1)
-    new_base: uint256 = new_rule & (2**20 - 1)
-    assert max(old_base, new_base) - min(old_base, new_base) <= fee_max_step, "FeeStepTooLarge"
+    fee_math._check_step(old, new_rule)
     self._rule = new_rule
     log RuleChanged(old_rule=old, new_rule=new_rule, epoch=self._acc >> 224)
 
@@ -576,57 +467,13 @@ def quote(zero_for_one: bool, amount_in: uint256) -> uint256:
     @notice The amount out of an exact-input swap in this block, at its direction's fee.
     """
     packed: uint256 = self._reserves
-    fee: uint256 = self._rule_fee(not zero_for_one, block.timestamp, self._rule, self._acc, self._px, packed >> 224)
+    fee: uint256 = fee_math._rule_fee(
+        not zero_for_one, block.timestamp, self._rule, self._acc, self._px, packed >> 224
+    )
     out: uint256 = 0
     fee_amount: uint256 = 0
     out, fee_amount = self._quote(zero_for_one, amount_in, packed & MASK112, (packed >> 112) & MASK112, fee)
     return out
-
-
-@pure
-@internal
-def _ewma(acc: int256, tau: int256, x: int256, dt: int256) -> int256:
-    return (acc * tau + x) // (tau + dt)
-
-
-@internal
-def _update(d1: int256, r1: uint256, last: uint256, acc: uint256, px: uint256, rule: uint256):
-    """The accumulators after a swap moving token1's reserve r1 by d1 (envs/_ammcore.c update_features)."""
-    dt: int256 = 0
-    if block.timestamp > last:
-        dt = convert(block.timestamp - last, int256)
-    logp: int256 = self._signed(px, 0, 88)
-    twap: int256 = (self._signed(px, 88, 88) * tau_twap + logp * dt) // (tau_twap + dt)
-    mag: uint256 = convert(abs(d1), uint256) * convert(WAD, uint256) // r1
-    u: int256 = convert(min(mag, convert(WAD, uint256)), int256)
-    if d1 < 0:
-        u = -u
-    ret: int256 = 2 * u
-    sq: int256 = ret * ret // WAD
-    var_fast: int256 = min(self._ewma(self._field(acc, 0, 56), tau_fast, sq, dt), LIM55)
-    var_slow: int256 = min(self._ewma(self._field(acc, 56, 56), tau_slow, sq, dt), LIM55)
-    flow: int256 = max(-LIM55 - 1, min(LIM55, self._ewma(self._signed(acc, 112, 56), tau_flow, u, dt)))
-    volume: int256 = min(self._ewma(self._field(acc, 168, 56), tau_flow, abs(u), dt), LIM55)
-    epoch: uint256 = ((acc >> 224) + 1) & (2**32 - 1)
-    self._acc = (
-        convert(var_fast, uint256) | (convert(var_slow, uint256) << 56)
-        | (convert(flow + convert(BIAS55, int256), uint256) << 112) | (convert(volume, uint256) << 168) | (epoch << 224)
-    )
-    gain: int256 = self._field(rule, SKEW_GAIN, 24)
-    bound: int256 = SKEW_LIMIT
-    if gain > 0:
-        bound = min(self._field(rule, SKEW_CAP, 20) * 10**9 // gain, SKEW_LIMIT)
-    skew: int256 = self._leak(self._signed(px, 176, 48), self._field(rule, SKEW_TAU, 24), dt) + ret // SKEW_UNIT
-    skew = max(-bound, min(bound, skew))
-    surge_ts: uint256 = px >> 224
-    threshold: int256 = self._field(rule, SURGE_THRESHOLD, 24)
-    if threshold > 0 and abs(ret) >= threshold * 10**12:
-        surge_ts = block.timestamp
-    logp = max(-LIM87 - 1, min(LIM87, logp + ret))
-    self._px = (
-        convert(logp + convert(BIAS87, int256), uint256) | (convert(twap + convert(BIAS87, int256), uint256) << 88)
-        | (convert(skew + convert(BIAS47, int256), uint256) << 176) | (surge_ts << 224)
-    )
 
 
 @external
@@ -644,21 +491,23 @@ def swap(zero_for_one: bool, amount_in: uint256, min_out: uint256, recipient: ad
     acc: uint256 = self._acc
     px: uint256 = self._px
     rule: uint256 = self._rule
-    fee: uint256 = self._rule_fee(not zero_for_one, block.timestamp, rule, acc, px, last)
+    fee: uint256 = fee_math._rule_fee(not zero_for_one, block.timestamp, rule, acc, px, last)
     out: uint256 = 0
     fee_amount: uint256 = 0
     out, fee_amount = self._quote(zero_for_one, amount_in, r0, r1, fee)
     assert out >= min_out, "Slippage"
     token_in: address = token0
     token_out: address = token1
+    d1: int256 = -convert(out, int256)
+    if not zero_for_one:
+        token_in = token1
+        token_out = token0
+        d1 = convert(amount_in, int256)
+    self._acc, self._px = fee_math._update(d1, r1, block.timestamp, last, acc, px, rule)
     if zero_for_one:
-        self._update(-convert(out, int256), r1, last, acc, px, rule)
         r0 += amount_in
         r1 -= out
     else:
-        token_in = token1
-        token_out = token0
-        self._update(convert(amount_in, int256), r1, last, acc, px, rule)
         r1 += amount_in
         r0 -= out
     self._reserves = r0 | (r1 << 112) | (block.timestamp << 224)
@@ -695,24 +544,4 @@ def features_at(ts: uint256) -> (int256[NFEATURES], uint256):
 @view
 @internal
 def _features(ts: uint256) -> (int256[NFEATURES], uint256):
-    dt: int256 = convert(ts - (self._reserves >> 224), int256)
-    acc: uint256 = self._acc
-    px: uint256 = self._px
-    rule: uint256 = self._rule
-    vf: int256 = self._field(acc, 0, 56) * tau_fast // (tau_fast + dt)
-    vs: int256 = self._field(acc, 56, 56) * tau_slow // (tau_slow + dt)
-    fl: int256 = self._signed(acc, 112, 56) * tau_flow // (tau_flow + dt)
-    vo: int256 = self._field(acc, 168, 56) * tau_flow // (tau_flow + dt)
-    logp: int256 = self._signed(px, 0, 88)
-    twap: int256 = (self._signed(px, 88, 88) * tau_twap + logp * dt) // (tau_twap + dt)
-    cap: int256 = 100 * WAD
-    x: int256[NFEATURES] = empty(int256[NFEATURES])
-    x[0] = self._field(rule, BASE, 20) * (WAD // convert(FEE_DENOM, int256))
-    x[1] = convert(isqrt(convert(min(vf * SECONDS_PER_YEAR, cap) * WAD, uint256)), int256)
-    x[2] = convert(isqrt(convert(min(vs * SECONDS_PER_YEAR, cap) * WAD, uint256)), int256)
-    x[3] = fl * SECONDS_PER_DAY
-    x[4] = vo * SECONDS_PER_DAY
-    x[5] = convert(min(convert(dt, uint256), MAX_IDLE), int256) * WAD // 3600
-    x[6] = logp - twap
-    x[7] = self._leak(self._signed(px, 176, 48), self._field(rule, SKEW_TAU, 24), dt) * SKEW_UNIT
-    return x, acc >> 224
+    return fee_math._features(ts, self._reserves >> 224, self._acc, self._px, self._rule)

@@ -1,8 +1,10 @@
 # pragma version 0.4.3
 """
 @title FeeController
-@notice The controller of DynamicFeePools: it changes a pool's fee rule only with a zero-knowledge proof that
-        the pool's registered policy, run on the pool's own features, produced it.
+@notice The controller of DynamicFeePools and of v4 pools behind a DynamicFeeHook: it changes a pool's fee rule
+        only with a zero-knowledge proof that the pool's registered policy, run on the pool's own features,
+        produced it. A pool is (address, pool id): a DynamicFeePool with id 0, or a hook with the v4 PoolId of
+        one of its pools; every function that takes a pool takes the id as a last, optional argument.
 @dev A model is an EZKL circuit of the policy (observation -> one action in [-1, 1] per output) with its
      generated verifier, and a rule map: a template rule and, per output, the rule parameter it sets over
      [lo, hi] (log-linear or linear), as envs/rule_map.py. The public inputs are the eight observations,
@@ -34,6 +36,13 @@ NRULE: constant(uint256) = 11
 FIELD_OFFSET: constant(uint256[NRULE]) = [0, 20, 44, 64, 88, 112, 136, 156, 188, 208, 232]
 FIELD_BITS: constant(uint256[NRULE]) = [20, 24, 20, 24, 24, 24, 20, 32, 20, 24, 24]
 BASE_MASK: constant(uint256) = 2**20 - 1
+
+interface Hook:
+    def features_at(id: bytes32, ts: uint256) -> (int256[NFEATURES], uint256): view
+    def epoch(id: bytes32) -> uint256: view
+    def last_ts(id: bytes32) -> uint256: view
+    def rule(id: bytes32) -> uint256: view
+    def set_rule(id: bytes32, new_rule: uint256): nonpayable
 
 interface Pool:
     def features_at(ts: uint256) -> (int256[NFEATURES], uint256): view
@@ -71,10 +80,12 @@ event ModelRetired:
 
 event PoolGoverned:
     pool: indexed(address)
+    pool_id: indexed(bytes32)
     model_id: indexed(bytes32)
 
 event FeeUpdated:
     pool: indexed(address)
+    pool_id: indexed(bytes32)
     model_id: indexed(bytes32)
     epoch: uint256
     old_fee: uint256
@@ -85,8 +96,8 @@ event FeeUpdated:
 owner: public(address)
 min_interval: public(uint256)  # seconds between two updates of one pool
 models: public(HashMap[bytes32, Model])
-pool_model: public(HashMap[address, bytes32])
-last_update: public(HashMap[address, uint256])  # when each pool's rule last changed (0: never)
+_model: HashMap[address, HashMap[bytes32, bytes32]]  # the model governing each pool (0: none)
+_updated: HashMap[address, HashMap[bytes32, uint256]]  # when each pool's rule last changed (0: never)
 
 
 @deploy
@@ -134,15 +145,35 @@ def retire_model(model_id: bytes32):
 
 
 @external
-def govern(pool: address, model_id: bytes32):
+def govern(pool: address, model_id: bytes32, pool_id: bytes32 = empty(bytes32)):
     """
-    @notice Puts `pool` (whose controller is this contract) under `model_id`.
+    @notice Puts `pool` (whose controller is this contract; a hook's pool `pool_id`, which must exist) under
+            `model_id`.
     """
     assert msg.sender == self.owner, "Unauthorized"
     self._check_model(model_id)
     assert staticcall Pool(pool).controller() == self, "NotController"
-    self.pool_model[pool] = model_id
-    log PoolGoverned(pool=pool, model_id=model_id)
+    self._last_ts(pool, pool_id)  # a hook refuses an id it has no pool for
+    self._model[pool][pool_id] = model_id
+    log PoolGoverned(pool=pool, pool_id=pool_id, model_id=model_id)
+
+
+@view
+@external
+def pool_model(pool: address, pool_id: bytes32 = empty(bytes32)) -> bytes32:
+    """
+    @notice The model governing a pool (0: none).
+    """
+    return self._model[pool][pool_id]
+
+
+@view
+@external
+def last_update(pool: address, pool_id: bytes32 = empty(bytes32)) -> uint256:
+    """
+    @notice When a pool's rule last changed through this controller (0: never).
+    """
+    return self._updated[pool][pool_id]
 
 
 @external
@@ -153,7 +184,7 @@ def set_protocol_fee(pool: address, recipient: address, share: uint256):
             pool checks the bounds and logs ProtocolFeeSet.
     """
     assert msg.sender == self.owner, "Unauthorized"
-    assert self.pool_model[pool] != empty(bytes32), "NotGoverned"
+    assert self._model[pool][empty(bytes32)] != empty(bytes32), "NotGoverned"
     extcall Pool(pool).set_protocol_fee(recipient, share)
 
 
@@ -168,44 +199,47 @@ def set_min_interval(seconds: uint256):
 
 @view
 @external
-def expected_at(pool: address) -> uint256:
+def expected_at(pool: address, pool_id: bytes32 = empty(bytes32)) -> uint256:
     """
-    @notice The moment whose features a proposal for `pool` in this block must prove: the later of the pool's
+    @notice The moment whose features a proposal for a pool in this block must prove: the later of the pool's
             last swap and the start of the current update interval.
     """
-    return self._at(pool)
+    return self._at(pool, pool_id)
 
 
 @external
 def propose(pool: address, model_id: bytes32, at: uint256, epoch: uint256, actions: DynArray[int256, MAX_OUTPUTS],
-            proof: Bytes[MAX_PROOF_BYTES]):
+            proof: Bytes[MAX_PROOF_BYTES], pool_id: bytes32 = empty(bytes32)):
     """
-    @notice Sets `pool`'s fee rule to what `actions` set if `proof` shows that model `model_id`, on the pool's
+    @notice Sets a pool's fee rule to what `actions` set if `proof` shows that model `model_id`, on the pool's
             features at `at` of `epoch`, output `actions`.
     """
-    assert self.pool_model[pool] != empty(bytes32), "NotGoverned"
+    governing: bytes32 = self._model[pool][pool_id]
+    assert governing != empty(bytes32), "NotGoverned"
     m: Model = self._check_model(model_id)
-    assert self.pool_model[pool] == model_id, "WrongModel"
-    assert self.last_update[pool] == 0 or block.timestamp >= self.last_update[pool] + self.min_interval, "TooSoon"
-    assert epoch == staticcall Pool(pool).epoch() and at == self._at(pool), "StaleFeatures"
+    assert governing == model_id, "WrongModel"
+    last: uint256 = self._updated[pool][pool_id]
+    assert last == 0 or block.timestamp >= last + self.min_interval, "TooSoon"
+    assert epoch == self._epoch(pool, pool_id) and at == self._at(pool, pool_id), "StaleFeatures"
     assert len(actions) == len(m.outputs), "WrongActions"
     one: int256 = convert(1 << m.out_scale, int256)
     for a: int256 in actions:
         assert -one <= a and a <= one, "ActionOutOfRange"
-    old: uint256 = staticcall Pool(pool).rule()
+    old: uint256 = self._rule(pool, pool_id)
     new: uint256 = self._clamp(self._rule_of(actions, m), old, pool)
     assert new != old, "NoChange"
 
-    features: int256[NFEATURES] = empty(int256[NFEATURES])
-    pool_epoch: uint256 = 0
-    features, pool_epoch = staticcall Pool(pool).features_at(at)
+    features: int256[NFEATURES] = self._features_at(pool, pool_id, at)
     assert self._verified(m.verifier, proof, self._instances(features, actions, m.in_scale)), "InvalidProof"
 
-    self.last_update[pool] = block.timestamp
-    extcall Pool(pool).set_rule(new)
+    self._updated[pool][pool_id] = block.timestamp
+    if pool_id == empty(bytes32):
+        extcall Pool(pool).set_rule(new)
+    else:
+        extcall Hook(pool).set_rule(pool_id, new)
     log FeeUpdated(
-        pool=pool, model_id=model_id, epoch=epoch, old_fee=old & BASE_MASK, new_fee=new & BASE_MASK, old_rule=old,
-        new_rule=new,
+        pool=pool, pool_id=pool_id, model_id=model_id, epoch=epoch, old_fee=old & BASE_MASK, new_fee=new & BASE_MASK,
+        old_rule=old, new_rule=new,
     )
 
 
@@ -220,22 +254,23 @@ def rule_of(model_id: bytes32, actions: DynArray[int256, MAX_OUTPUTS]) -> uint25
 
 @view
 @external
-def clamped(pool: address, rule: uint256) -> uint256:
+def clamped(pool: address, rule: uint256, pool_id: bytes32 = empty(bytes32)) -> uint256:
     """
-    @notice `rule` as an update of `pool` would set it: fees within its bounds, the base within its max step.
+    @notice `rule` as an update of a pool would set it: fees within its bounds, the base within its max step.
     """
-    return self._clamp(rule, staticcall Pool(pool).rule(), pool)
+    return self._clamp(rule, self._rule(pool, pool_id), pool)
 
 
 @view
 @external
-def public_inputs(pool: address, model_id: bytes32, at: uint256, actions: DynArray[int256, MAX_OUTPUTS]) -> DynArray[uint256, NINSTANCES]:
+def public_inputs(
+    pool: address, model_id: bytes32, at: uint256, actions: DynArray[int256, MAX_OUTPUTS],
+    pool_id: bytes32 = empty(bytes32),
+) -> DynArray[uint256, NINSTANCES]:
     """
-    @notice The field elements a proof for `pool` at time `at` must open to (what `propose` checks).
+    @notice The field elements a proof for a pool at time `at` must open to (what `propose` checks).
     """
-    features: int256[NFEATURES] = empty(int256[NFEATURES])
-    epoch: uint256 = 0
-    features, epoch = staticcall Pool(pool).features_at(at)
+    features: int256[NFEATURES] = self._features_at(pool, pool_id, at)
     return self._instances(features, actions, self.models[model_id].in_scale)
 
 
@@ -252,8 +287,46 @@ def _check_model(model_id: bytes32) -> Model:
 
 @view
 @internal
-def _at(pool: address) -> uint256:
-    return max(staticcall Pool(pool).last_ts(), block.timestamp - block.timestamp % self.min_interval)
+def _at(pool: address, pool_id: bytes32) -> uint256:
+    return max(self._last_ts(pool, pool_id), block.timestamp - block.timestamp % self.min_interval)
+
+
+# a pool's state: a DynamicFeePool's (id 0) or a hook's pool's
+
+@view
+@internal
+def _last_ts(pool: address, pool_id: bytes32) -> uint256:
+    if pool_id == empty(bytes32):
+        return staticcall Pool(pool).last_ts()
+    return staticcall Hook(pool).last_ts(pool_id)
+
+
+@view
+@internal
+def _epoch(pool: address, pool_id: bytes32) -> uint256:
+    if pool_id == empty(bytes32):
+        return staticcall Pool(pool).epoch()
+    return staticcall Hook(pool).epoch(pool_id)
+
+
+@view
+@internal
+def _rule(pool: address, pool_id: bytes32) -> uint256:
+    if pool_id == empty(bytes32):
+        return staticcall Pool(pool).rule()
+    return staticcall Hook(pool).rule(pool_id)
+
+
+@view
+@internal
+def _features_at(pool: address, pool_id: bytes32, at: uint256) -> int256[NFEATURES]:
+    features: int256[NFEATURES] = empty(int256[NFEATURES])
+    epoch: uint256 = 0
+    if pool_id == empty(bytes32):
+        features, epoch = staticcall Pool(pool).features_at(at)
+    else:
+        features, epoch = staticcall Hook(pool).features_at(pool_id, at)
+    return features
 
 
 @pure

@@ -271,6 +271,12 @@ int pool_swap(Pool *p, int zero_for_one, uint64_t in_lo, uint64_t in_hi, int64_t
     return OK;
 }
 
+/* The accumulators after a swap made elsewhere (a v4 pool behind contracts/DynamicFeeHook.vy) that moved
+ * token1's reserve, p->r1 beforehand, by d1 (signed, into the pool) at time ts; the reserves are the caller's. */
+void pool_record(Pool *p, uint64_t d1_lo, uint64_t d1_hi, int64_t ts) {
+    update_features(p, (i128)(((u128)d1_hi << 64) | (u128)d1_lo), ts);
+}
+
 /* The on-chain features at time `now`, WAD fixed point (see envs/features.py for their meaning). */
 enum { NFEATURES = 8 };
 void pool_features(const Pool *p, int64_t now, int64_t *f_lo, int64_t *f_hi) {

@@ -73,6 +73,7 @@ _sig(
     ctypes.POINTER(ctypes.c_int64),
 )
 _sig("pool_features", None, _p, _i64, _arr(np.int64), _arr(np.int64))
+_sig("pool_record", None, _p, _u64, _u64, _i64)
 _sig("ledger_new", _p)
 _sig("ledger_free", None, _p)
 _sig("ledger_export", None, _p, _arr(np.int64))
@@ -248,6 +249,15 @@ class Pool:
         if err:
             raise SwapError(_SWAP_ERRORS.get(err, f"error {err}"))
         return _join(out[0], out[1]), _join(fee[0], fee[1])
+
+    def record(self, d1: int, reserves: tuple[int, int], timestamp: int) -> None:
+        """Moves the accumulators for a swap made elsewhere (a v4 pool behind DynamicFeeHook): token1's reserve
+        went by `d1` (signed, into the pool) from `reserves` (its (token0, token1) before the swap), which the
+        pool then holds."""
+        state = self.state
+        self.state = state | {"r0": reserves[0], "r1": reserves[1]}
+        lo, hi = _split(d1 % 2**128)
+        _core.pool_record(self._ptr, lo, hi, int(timestamp))
 
     def features(self, now: int) -> list[int]:
         """The on-chain feature vector at time `now` (WAD integers; see envs.features)."""
