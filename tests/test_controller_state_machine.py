@@ -1,4 +1,5 @@
-"""Stateful property test of FeeController with a DynamicFeePool, in process with titanoboa (no node).
+"""Stateful property test of FeeController with a DynamicFeePool, and with a Uniswap v4 pool behind a
+DynamicFeeHook, in process with titanoboa (no node).
 
 The verifier is tests/boa/PolicyVerifier.vy: it accepts exactly the public inputs whose actions are what a fixed
 linear policy outputs on the observations in them (what a real proof proves, without the cryptography). Roles:
@@ -10,19 +11,24 @@ envs/features.py quantises the observations, agents/zk/rule_grid.py maps the act
 
 Invariants (each the docstring of its check): the fee rule changes only through a proposal the verifier accepts
 for the features at the moment the chain fixes, to the policy's rule clamped; at most once per interval, whatever
-the swaps do; within the pool's bounds and step; never to itself; a refused call changes nothing.
+the swaps do; within the pool's bounds and step; never to itself; a refused call changes nothing. With the hook,
+the attacker also calls the hook's callbacks directly (only the PoolManager may) and proposes for a second pool
+on the same hook that the controller does not govern.
 """
 
 from __future__ import annotations
 
 import collections
 import functools
+import math
 from pathlib import Path
 
 import boa
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from v4_world import Q96, TICK_SPACING, v4_world
 
 from agents.zk.rule_grid import RuleGrid
 from envs.amm import PoolParams
@@ -85,10 +91,65 @@ def _deployers():
     }
 
 
-class ControllerWorld:
-    """The controller (governing the pool with model A), its pool with liquidity, deployed once per test."""
+class PoolTarget:
+    """A DynamicFeePool as the controller's pool: its address, no pool id."""
 
-    def __init__(self):
+    def __init__(self, pool, trader):
+        self.pool, self.trader, self.address, self.args = pool, trader, pool.address, ()
+
+    def rule(self) -> int:
+        return self.pool.rule()
+
+    def epoch(self) -> int:
+        return self.pool.epoch()
+
+    def last_ts(self) -> int:
+        return self.pool.last_ts()
+
+    def features_at(self, at: int) -> list[int]:
+        return list(self.pool.features_at(at)[0])
+
+    def set_rule(self, word: int, sender):
+        return self.pool.set_rule(word, sender=sender)
+
+    def swap(self, zero_for_one: bool, size_bps: int):
+        """A swap of size_bps of the reserve it sells into."""
+        reserve = self.pool.reserve0() if zero_for_one else self.pool.reserve1()
+        self.pool.swap(zero_for_one, reserve * size_bps // 10_000, 0, self.trader, FAR, sender=self.trader)
+
+
+class HookTarget:
+    """A v4 pool behind DynamicFeeHook as the controller's pool: the hook's address and the pool's id."""
+
+    def __init__(self, v4):
+        self.v4, self.hook, self.address, self.args = v4, v4.hook, v4.hook.address, (v4.pool_id,)
+
+    def rule(self) -> int:
+        return self.hook.rule(self.v4.pool_id)
+
+    def epoch(self) -> int:
+        return self.hook.epoch(self.v4.pool_id)
+
+    def last_ts(self) -> int:
+        return self.hook.last_ts(self.v4.pool_id)
+
+    def features_at(self, at: int) -> list[int]:
+        return list(self.hook.features_at(self.v4.pool_id, at)[0])
+
+    def set_rule(self, word: int, sender):
+        return self.hook.set_rule(self.v4.pool_id, word, sender=sender)
+
+    def swap(self, zero_for_one: bool, size_bps: int):
+        reserve = self.v4.reserves()[0 if zero_for_one else 1]
+        self.v4.swap(zero_for_one, reserve * size_bps // 10_000)
+
+
+class ControllerWorld:
+    """The controller (governing the pool with model A), its pool with liquidity (a DynamicFeePool, or a v4 pool
+    behind DynamicFeeHook with the same parameters, plus a second, ungoverned pool on the hook), deployed once
+    per test."""
+
+    def __init__(self, kind: str = "pool"):
         d, env = _deployers(), boa.env
         self.owner, self.proposer, self.attacker, self.trader = (
             env.generate_address(n) for n in ("owner", "proposer", "attacker", "trader")
@@ -114,12 +175,23 @@ class ControllerWorld:
                 self.controller.register_model(
                     MODEL_IDS[name], verifier, IN_SCALE, OUT_SCALE, GRID_BITS, template, outputs
                 )
-            self.controller.govern(self.pool, MODEL_IDS["A"])
-            for who in (self.owner, self.trader):
-                for token in (self.t0, self.t1):
-                    token.mint(who, 10**32)
-                    token.approve(self.pool, 2**256 - 1, sender=who)
-            self.pool.add_liquidity(1_000 * 10**18, 2_000_000 * 10**6, 0, FAR)
+            if kind == "pool":
+                self.target = PoolTarget(self.pool, self.trader)
+                for who in (self.owner, self.trader):
+                    for token in (self.t0, self.t1):
+                        token.mint(who, 10**32)
+                        token.approve(self.pool, 2**256 - 1, sender=who)
+                self.pool.add_liquidity(1_000 * 10**18, 2_000_000 * 10**6, 0, FAR)
+        if kind == "hook":  # the same reserves, as a full-range position
+            sqrt_price = math.isqrt(2_000_000 * 10**6 * Q96**2 // (1_000 * 10**18))
+            v4 = v4_world(FeeRule(3_000), PARAMS, sqrt_price, math.isqrt(2 * 10**33), self.controller.address)
+            self.v4, self.target, self.trader = v4, HookTarget(v4), v4.trader
+            other = (*v4.key[:3], 2 * TICK_SPACING, v4.key[4])  # a second pool on the hook, not governed
+            with env.prank(v4.owner):
+                v4.pm.initialize(other, sqrt_price)
+            self.other_id = v4.hook.pool_id(other)
+        with env.prank(self.owner):
+            self.controller.govern(self.target.address, MODEL_IDS["A"], *self.target.args)
 
 
 ATTACKS = [
@@ -150,7 +222,7 @@ class ControllerMachine(RuleBasedStateMachine):
         self._anchor = boa.env.anchor()
         self._anchor.__enter__()
         w = self.w = self.world
-        self.c, self.pool = w.controller, w.pool
+        self.c, self.pool = w.controller, w.target
         self.governed, self.retired, self.interval = "A", set(), 60
         self.rule, self.last_update = FeeRule(3_000), 0
         self.updates: list[dict] = []
@@ -162,7 +234,10 @@ class ControllerMachine(RuleBasedStateMachine):
     def _snapshot(self) -> tuple:
         c, pool = self.c, self.pool
         models = tuple(tuple(c.models(MODEL_IDS[n])) for n in MODELS)
-        return (pool.rule(), c.last_update(pool), c.pool_model(pool), c.min_interval(), c.owner(), models)
+        at, args = pool.address, pool.args
+        hook_state = (tuple(self.w.v4.hook.state(pool.args[0])),) if pool.args else ()
+        record = (c.last_update(at, *args), c.pool_model(at, *args), c.min_interval(), c.owner())
+        return (pool.rule(), *record, models, *hook_state)
 
     def _refused(self, label: str, reason: str | None, call):
         before = self._snapshot()
@@ -197,8 +272,7 @@ class ControllerMachine(RuleBasedStateMachine):
     @rule(zero_for_one=st.booleans(), size_bps=st.sampled_from([1, 10, 100, 1_000]))
     def trader_swaps(self, zero_for_one, size_bps):
         """A swap of size_bps of the reserve it sells into: it moves the features and opens a new epoch."""
-        reserve = self.pool.reserve0() if zero_for_one else self.pool.reserve1()
-        self.pool.swap(zero_for_one, reserve * size_bps // 10_000, 0, self.w.trader, FAR, sender=self.w.trader)
+        self.pool.swap(zero_for_one, size_bps)
 
     @rule(by_attacker=st.booleans())
     def someone_proposes_honestly(self, by_attacker):
@@ -219,7 +293,7 @@ class ControllerMachine(RuleBasedStateMachine):
         last_ts = pool.last_ts()
         at = max(last_ts, now - now % self.interval)  # the moment the chain fixes
         epoch = pool.epoch()
-        obs = quantised_observation(list(pool.features_at(at)[0]), IN_SCALE)
+        obs = quantised_observation(pool.features_at(at), IN_SCALE)
         outputs = len(MODELS[model].outputs) if model in MODELS else 1
         actions = policy(obs, outputs)
         honest = list(actions)
@@ -256,7 +330,9 @@ class ControllerMachine(RuleBasedStateMachine):
             new = clamp(RuleGrid(OUT_SCALE, GRID_BITS, MODELS[model]).rule(actions), old.base)
             reason = "NoChange" if new == old else None if actions == honest else "InvalidProof"
         who = self.w.attacker if by_attacker else self.w.proposer
-        call = lambda: c.propose(pool, MODEL_IDS[model], at, epoch, actions, b"proof", sender=who)  # noqa: E731
+        call = lambda: c.propose(  # noqa: E731
+            pool.address, MODEL_IDS[model], at, epoch, actions, b"proof", *pool.args, sender=who
+        )
         OUTCOMES[reason or f"updated ({'by the attacker' if by_attacker else 'honest'})"] += 1
         if reason:
             self._refused(f"propose: {attack}", reason, call)
@@ -276,10 +352,12 @@ class ControllerMachine(RuleBasedStateMachine):
     @rule(model=st.sampled_from(list(MODELS)))
     def owner_governs(self, model):
         if model in self.retired:
-            govern = lambda: self.c.govern(self.pool, MODEL_IDS[model], sender=self.w.owner)  # noqa: E731
+            govern = lambda: self.c.govern(  # noqa: E731
+                self.pool.address, MODEL_IDS[model], *self.pool.args, sender=self.w.owner
+            )
             self._refused("govern a retired model", "ModelRetired", govern)
             return
-        self.c.govern(self.pool, MODEL_IDS[model], sender=self.w.owner)
+        self.c.govern(self.pool.address, MODEL_IDS[model], *self.pool.args, sender=self.w.owner)
         self.governed = model
 
     @rule()
@@ -293,18 +371,46 @@ class ControllerMachine(RuleBasedStateMachine):
         w, c, me = self.w, self.c, getattr(self.w, who)
         template, outputs = RuleGrid(OUT_SCALE, GRID_BITS, MODELS["A"]).registration()
         calls = [
-            ("set_rule", lambda: self.pool.set_rule(FeeRule(base).pack(), sender=me)),
-            ("govern", lambda: c.govern(self.pool, MODEL_IDS["B"], sender=me)),
+            ("set_rule", lambda: self.pool.set_rule(FeeRule(base).pack(), me)),
+            ("govern", lambda: c.govern(self.pool.address, MODEL_IDS["B"], *self.pool.args, sender=me)),
             ("retire_model", lambda: c.retire_model(MODEL_IDS[self.governed], sender=me)),
             ("set_min_interval", lambda: c.set_min_interval(1, sender=me)),
             (
                 "register_model",
                 lambda: c.register_model(MODEL_IDS["unknown"], w.t0, 0, 0, 0, template, outputs, sender=me),
             ),
-            ("set_rule (as the verifier would)", lambda: self.pool.set_rule(self.rule.pack(), sender=me)),
+            ("set_rule (as the verifier would)", lambda: self.pool.set_rule(self.rule.pack(), me)),
         ]
         name, fn = calls[call]
         self._refused(f"{who}: {name}", "Unauthorized", fn)
+
+    @precondition(lambda self: bool(self.pool.args))
+    @rule(call=st.sampled_from(["beforeInitialize", "beforeSwap", "afterSwap"]), zero_for_one=st.booleans())
+    def attacker_calls_the_hook(self, call, zero_for_one):
+        """The hook's callbacks, called by anyone but the PoolManager: refused, nothing changes."""
+        v4, me = self.w.v4, self.w.attacker
+        params = (zero_for_one, -(10**18), 0)
+        fn = {
+            "beforeInitialize": lambda: v4.hook.beforeInitialize(me, v4.key, 2**96, sender=me),
+            "beforeSwap": lambda: v4.hook.beforeSwap(me, v4.key, params, b"", sender=me),
+            "afterSwap": lambda: v4.hook.afterSwap(me, v4.key, params, -(10**30), b"", sender=me),
+        }[call]
+        self._refused(f"attacker: {call}", "NotPoolManager", fn)
+
+    @precondition(lambda self: bool(self.pool.args))
+    @rule(by_attacker=st.booleans())
+    def someone_proposes_for_a_pool_not_governed(self, by_attacker):
+        """The policy's actions for the hook's other pool, which the controller does not govern: refused."""
+        other, now = self.w.other_id, boa.env.timestamp
+        hook = self.w.v4.hook
+        at = max(hook.last_ts(other), now - now % self.interval)
+        obs = quantised_observation(list(hook.features_at(other, at)[0]), IN_SCALE)
+        actions, who = policy(obs, 1), self.w.attacker if by_attacker else self.w.proposer
+        propose = lambda: self.c.propose(  # noqa: E731
+            hook.address, MODEL_IDS[self.governed], at, hook.epoch(other), actions, b"proof", other, sender=who
+        )
+        OUTCOMES["NotGoverned"] += 1
+        self._refused("propose for a pool not governed", "NotGoverned", propose)
 
     # ---------- invariants ----------
 
@@ -312,7 +418,7 @@ class ControllerMachine(RuleBasedStateMachine):
     def the_rule_is_the_last_accepted_proposals(self):
         """The pool's rule and the controller's record change only through accepted proposals."""
         assert FeeRule.unpack(self.pool.rule()) == self.rule
-        assert self.c.last_update(self.pool) == self.last_update
+        assert self.c.last_update(self.pool.address, *self.pool.args) == self.last_update
 
     @invariant()
     def updates_are_the_policys_within_bounds_and_spaced(self):
@@ -335,9 +441,10 @@ class ControllerMachine(RuleBasedStateMachine):
         self.refusals.clear()
 
 
-def test_fee_controller_state_machine():
+@pytest.mark.parametrize("kind", ["pool", "hook"])
+def test_fee_controller_state_machine(kind):
     OUTCOMES.clear()
-    ControllerMachine.world = ControllerWorld()
+    ControllerMachine.world = ControllerWorld(kind)
     run_state_machine_as_test(
         ControllerMachine,
         settings=settings(
@@ -351,5 +458,6 @@ def test_fee_controller_state_machine():
     )
     reached = {k for k, n in OUTCOMES.items() if n}
     must = {"updated (honest)", "updated (by the attacker)", "TooSoon", "StaleFeatures", "InvalidProof", "NoChange"}
-    assert must | {"WrongModel", "UnknownModel", "ActionOutOfRange", "WrongActions"} <= reached, OUTCOMES
+    must |= {"WrongModel", "UnknownModel", "ActionOutOfRange", "WrongActions"}
+    assert must | ({"NotGoverned"} if kind == "hook" else set()) <= reached, OUTCOMES
     print(sorted(OUTCOMES.items()))

@@ -101,11 +101,15 @@ def deploy_hook(pm, controller: str, owner: str, rule: FeeRule, params: PoolPara
     )
 
 
-def v4_world(rule: FeeRule, params: PoolParams, sqrt_price: int, liquidity: int) -> V4World:
-    """Deploys everything and initialises the hooked pool at `sqrt_price` with `liquidity` over the full range;
-    the trader holds and has approved plenty of both tokens."""
+def v4_world(
+    rule: FeeRule, params: PoolParams, sqrt_price: int, liquidity: int, controller: str | None = None
+) -> V4World:
+    """Deploys everything and initialises the hooked pool at `sqrt_price` with `liquidity` over the full range
+    (the hook's owner initialises it; `controller` sets rules, a fresh address if None); the trader holds and
+    has approved plenty of both tokens."""
     env = boa.env
-    owner, controller, trader = (env.generate_address(n) for n in ("owner", "controller", "trader"))
+    owner, trader = env.generate_address("owner"), env.generate_address("trader")
+    controller = controller or env.generate_address("controller")
     with env.prank(owner):
         pm = deploy_npm("PoolManager", ["address"], [owner])
         swapper = deploy_npm("PoolSwapTest", ["address"], [pm.address])

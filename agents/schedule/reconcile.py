@@ -20,7 +20,8 @@ from agents.chain.secrets import PLACEHOLDER, redact
 from agents.schedule.ledger import FAILED, IN_FLIGHT, RECONCILED, UNSETTLED_TX, Ledger, utcnow
 
 TRADE_TOPIC = "0x" + keccak(text="Trade(address,address,address,uint256,uint256,uint256,uint256)").hex()
-FEE_UPDATED_TOPIC = "0x" + keccak(text="FeeUpdated(address,bytes32,bytes32,uint256,uint256,uint256,uint256,uint256)").hex()
+FEE_UPDATED = "FeeUpdated(address,bytes32,bytes32,uint256,uint256,uint256,uint256,uint256)"
+FEE_UPDATED_TOPIC = "0x" + keccak(text=FEE_UPDATED).hex()
 FEE_SELECTOR = "0x" + keccak(text="fee()").hex()[:8]
 SCAN_BLOCKS = 5_000  # most blocks searched for transactions of the sender that the run did not record
 

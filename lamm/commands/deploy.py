@@ -1,4 +1,5 @@
-"""`lamm deploy pool | vault`: deploy a DynamicFeePool or an AgentVault and write its JSON record."""
+"""`lamm deploy pool | hook | vault`: deploy a DynamicFeePool, a Uniswap v4 pool behind a DynamicFeeHook, or an
+AgentVault, and write its JSON record."""
 
 from __future__ import annotations
 
@@ -62,6 +63,76 @@ def pool(
     out.print(
         f"DynamicFeePool {record.pool} on chain {record.chain_id}, block {record.block}; "
         f"record: {write_record(record, out_file)}"
+    )
+
+
+@deploy_app.command(
+    "hook",
+    epilog="Example: lamm deploy hook --network ethereum:mainnet-fork --pool-key ETH,USDC,dynamic,60 --price 2500 "
+    "--fee-bps 30 --controller 0x... --liquidity0 10000000000000000000 --liquidity1 25000000000 "
+    "--out deployments/hook.json",
+)
+@user_errors
+def hook(
+    pool_key: Annotated[
+        str,
+        typer.Option(
+            help="CURRENCY0,CURRENCY1,FEE,TICK_SPACING: currencies ETH, WETH, USDC, USDT, WBTC or addresses, "
+            "sorted by address as v4 wants; FEE `dynamic`."
+        ),
+    ],
+    price: Annotated[float, typer.Option(help="Initial price of currency0 in currency1 (human units).")],
+    out_file: Annotated[Path, typer.Option("--out", help="Deployment record (JSON).")],
+    network: NETWORK = "ethereum:mainnet-fork",
+    rpc: RPC = None,
+    account: ACCOUNT = "test:0",
+    hook_address: Annotated[
+        str | None,
+        typer.Option("--hook", help="A DynamicFeeHook of this account to add the pool to (default: deploy one)."),
+    ] = None,
+    fee_bps: Annotated[float, typer.Option("--initial-fee", "--fee-bps", help="Initial base fee, bps.")] = 30.0,
+    fee_min_bps: Annotated[float, typer.Option(help="Lowest fee, bps.")] = 1.0,
+    fee_max_bps: Annotated[float, typer.Option(help="Highest fee, bps.")] = 100.0,
+    max_fee_change_bps: Annotated[float, typer.Option(help="Largest change per update, bps.")] = 25.0,
+    controller: Annotated[
+        str | None, typer.Option(help="Who may set the fee rule: a FeeController (default: the deployer).")
+    ] = None,
+    liquidity0: Annotated[int | None, typer.Option(help="Full-range liquidity: most currency0, raw units.")] = None,
+    liquidity1: Annotated[int | None, typer.Option(help="Full-range liquidity: most currency1, raw units.")] = None,
+) -> None:
+    """Deploy a DynamicFeeHook (CREATE2, its permission bits found by a salt search), create and initialise a v4
+    dynamic-fee pool with it, optionally add full-range liquidity; write the record after each step."""
+    from agents.chain.connection import connect, load_account
+    from agents.chain.hook_deployment import deploy_hook_pool, parse_pool_key
+    from envs.amm import PoolParams
+    from envs.fee_rule import FeeRule
+    from envs.simulation import bps_to_pips
+
+    if (liquidity0 is None) != (liquidity1 is None):
+        raise ValueError("give both --liquidity0 and --liquidity1, or neither")
+    key = parse_pool_key(pool_key)
+    params = PoolParams(bps_to_pips(fee_min_bps), bps_to_pips(fee_max_bps), bps_to_pips(max_fee_change_bps))
+    liquidity = (liquidity0, liquidity1) if liquidity0 is not None else None
+    with connect(network, rpc) as (ape, project):
+        quiet_ape()
+        sender = load_account(ape, account)
+        record = deploy_hook_pool(
+            ape,
+            project,
+            sender,
+            network,
+            key,
+            price,
+            FeeRule(bps_to_pips(fee_bps)),
+            params,
+            controller,
+            hook_address,
+            liquidity,
+            out_file,
+        )
+    out.print(
+        f"DynamicFeeHook {record.hook} (controller {record.controller}); v4 pool {record.pool_id} on chain "
+        f"{record.chain_id}, block {record.block}; record: {out_file}"
     )
 
 
