@@ -70,14 +70,17 @@ def create2_address(deployer: str, salt: bytes, init_code: bytes) -> str:
     return to_checksum_address(keccak(b"\xff" + bytes.fromhex(deployer[2:]) + salt + keccak(init_code))[12:])
 
 
-def find_salt(init_code: bytes, taken=lambda address: False, deployer: str = CREATE2_DEPLOYER) -> tuple[bytes, str]:
-    """The first salt (0, 1, 2, ...) whose CREATE2 address has the hook's permission bits and is not `taken`."""
+def find_salt(
+    init_code: bytes, taken=lambda address: False, deployer: str = CREATE2_DEPLOYER, permissions: int = PERMISSIONS
+) -> tuple[bytes, str]:
+    """The first salt (0, 1, 2, ...) whose CREATE2 address has the `permissions` bits (DynamicFeeHook's by
+    default) and is not `taken`."""
     code_hash = keccak(init_code)
     prefix = b"\xff" + bytes.fromhex(deployer[2:])
     for i in range(MAX_SALT_TRIES):
         salt = i.to_bytes(32, "big")
         raw = keccak(prefix + salt + code_hash)[12:]
-        if int.from_bytes(raw[-2:], "big") & ALL_PERMISSIONS == PERMISSIONS:
+        if int.from_bytes(raw[-2:], "big") & ALL_PERMISSIONS == permissions:
             address = to_checksum_address(raw)
             if not taken(address):
                 return salt, address

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 from eth_utils import keccak
 
+from agents.chain.fee_target import FeeTarget
 from agents.chain.retries import transient, with_retries
 from agents.zk.circuit import ZkModel
 from agents.zk.prover import ProofError, prove_fee
@@ -56,13 +57,14 @@ class FeeStep:
 
 
 class FeeAgent:
-    """Proves and proposes fee-rule updates for one pool governed by a FeeController."""
+    """Proves and proposes fee-rule updates for one pool governed by a FeeController: a DynamicFeePool (its
+    address) or a v4 pool behind a DynamicFeeHook (agents.chain.fee_target.FeeTarget)."""
 
-    def __init__(self, ape, project, account, zk: ZkModel, pool: str, log: Callable[[str], None] = print):
+    def __init__(self, ape, project, account, zk: ZkModel, pool: str | FeeTarget, log: Callable[[str], None] = print):
         from strategies.learned import LearnedFee
 
         self.ape, self.account, self.zk, self.log = ape, account, zk, log
-        self.pool = project.DynamicFeePool.at(pool)
+        self.pool = pool if isinstance(pool, FeeTarget) else FeeTarget(project.DynamicFeePool.at(pool))
         self.controller = project.FeeController.at(self.pool.controller())
         self.policy = LearnedFee(zk.folder.parent) if (zk.folder.parent / "policy.onnx").is_file() else None
         model = self.controller.models(zk.model_id)
@@ -70,13 +72,13 @@ class FeeAgent:
             raise ValueError(
                 f"model {zk.model_id} is not registered at {self.controller.address}: run `lamm model register` first"
             )
-        if self.controller.pool_model(pool).hex() != zk.model_id.removeprefix("0x"):
-            raise ValueError(f"--pool {pool} is not governed by model {zk.model_id}")
+        if self.controller.pool_model(self.pool.address, *self.pool.args).hex() != zk.model_id.removeprefix("0x"):
+            raise ValueError(f"{self.pool.label} is not governed by model {zk.model_id}")
 
     def step(self) -> FeeStep:
         started = time.perf_counter()
-        address = self.pool.address
-        at = with_retries(lambda: self.controller.expected_at(address), log=self.log)
+        address, args = self.pool.address, self.pool.args
+        at = with_retries(lambda: self.controller.expected_at(address, *args), log=self.log)
         features, epoch = with_retries(lambda: self.pool.features_at(at), log=self.log)
         features = [int(v) for v in features]
         onnx = self.policy.decide(observation(features)) if self.policy else None
@@ -91,7 +93,9 @@ class FeeAgent:
         except ProofError as exc:
             step.reason = f"not sent: {exc}"
             return self._done(step, started)
-        new = FeeRule.unpack(with_retries(lambda: self.controller.clamped(address, proof.rule.pack()), log=self.log))
+        new = FeeRule.unpack(
+            with_retries(lambda: self.controller.clamped(address, proof.rule.pack(), *args), log=self.log)
+        )
         old = FeeRule.unpack(with_retries(lambda: self.pool.rule(), log=self.log))
         step.actions, step.proof_seconds = proof.actions, proof.seconds
         step.proven_rule, step.proven_fee_bps, step.old_fee_bps = asdict(new), new.base / 100, old.base / 100
@@ -103,7 +107,7 @@ class FeeAgent:
         nonce = with_retries(lambda: self._nonce("pending"), log=self.log)
         try:
             receipt = self.controller.propose(
-                address, self.zk.model_id, at, epoch, proof.actions, proof.proof, sender=self.account
+                address, self.zk.model_id, at, epoch, proof.actions, proof.proof, *args, sender=self.account
             )
             step.tx_hash, step.gas_used = receipt.txn_hash, receipt.gas_used
         except Exception as exc:  # noqa: BLE001 - Ape and requests raise many types for a lost node
@@ -137,7 +141,8 @@ class FeeAgent:
         for raw in self._node("eth_getLogs", [{**query, "topics": [topic, pool_topic]}]):
             receipt = self.ape.chain.get_receipt(raw["transactionHash"])
             for log in receipt.decode_logs(self.controller.FeeUpdated):
-                if log.pool == self.pool.address and log.new_rule == new.pack():
+                same_pool = log.pool == self.pool.address and bytes(log.pool_id) == (self.pool.pool_id or bytes(32))
+                if same_pool and log.new_rule == new.pack():
                     return receipt.txn_hash, receipt.gas_used
         return "the account's transaction was mined without this update (reverted, or another sent with its nonce)"
 
@@ -155,14 +160,15 @@ class FeeAgent:
         """Why the proposal would be refused on-chain, checked before spending gas; '' when it would pass."""
         if new == old:
             return f"the proven rule ({_shown(new)}) is the pool's rule already"
-        last, interval = self.controller.last_update(self.pool.address), self.controller.min_interval()
+        last = self.controller.last_update(self.pool.address, *self.pool.args)
+        interval = self.controller.min_interval()
         now = self.ape.chain.blocks.head.timestamp
         if last and now < last + interval:
             return f"the rule was updated {now - last} s ago; the controller takes one update per {interval} s"
         now_epoch = self.pool.epoch()
         if now_epoch != epoch:
             return f"the pool moved on while proving (epoch {epoch} -> {now_epoch})"
-        if self.controller.expected_at(self.pool.address) != at:
+        if self.controller.expected_at(self.pool.address, *self.pool.args) != at:
             return "a new update interval began while proving; the next step proves its features"
         return ""
 

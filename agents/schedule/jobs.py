@@ -109,20 +109,33 @@ def rebalance(
         )
 
 
-def fee_update(network: str, model: str, pool: str, account: str, rpc: str | None = None) -> None:
-    """One scheduled verified fee update of `pool` with the registered model in folder `model`."""
+def fee_update(
+    network: str,
+    model: str,
+    pool: str | None,
+    account: str,
+    rpc: str | None = None,
+    hook: str | None = None,
+    pool_id: str | None = None,
+) -> None:
+    """One scheduled verified fee update, with the registered model in folder `model`, of `pool` (a
+    DynamicFeePool) or of the v4 pool `pool_id` behind `hook`."""
     inputs = dict(network=network, model=model, pool=pool, account=account, rpc=rpc)
+    if hook:
+        inputs |= dict(hook=hook, pool_id=pool_id)
     with recorded_run("fee-update", inputs) as run:
         from agents.zk.model_circuit import zk_for_model
 
         zk = zk_for_model(Path(model), log=run.log)
         with chain(network, rpc) as (ape, project):
+            from agents.chain.fee_target import fee_target
             from agents.fee.agent import FeeAgent
 
             sender = signer(ape, account)
-            agent = FeeAgent(ape, project, sender, zk, pool, log=run.log)
+            target = fee_target(project, pool, hook, pool_id)
+            agent = FeeAgent(ape, project, sender, zk, target, log=run.log)
             run.target, run.describe = agent.controller.address, _decoder(agent.controller)
-            run.label = f"propose the fee of {pool}"
+            run.label = f"propose the fee of {target.label}"
             settle_earlier(run, ape)
             run.account(sender.address, sender.nonce, ape.chain.blocks.head.number)
             run.wait_if_slow()

@@ -23,6 +23,7 @@ TRADE_TOPIC = "0x" + keccak(text="Trade(address,address,address,uint256,uint256,
 FEE_UPDATED = "FeeUpdated(address,bytes32,bytes32,uint256,uint256,uint256,uint256,uint256)"
 FEE_UPDATED_TOPIC = "0x" + keccak(text=FEE_UPDATED).hex()
 FEE_SELECTOR = "0x" + keccak(text="fee()").hex()[:8]
+HOOK_FEE_SELECTOR = "0x" + keccak(text="fee(bytes32)").hex()[:8]
 SCAN_BLOCKS = 5_000  # most blocks searched for transactions of the sender that the run did not record
 
 
@@ -135,8 +136,12 @@ def _target_state(web3, run: dict, target: str | None, start: int, head: int, tx
     if run["kind"] == "rebalance":
         event, topics = "Trade", [TRADE_TOPIC]
     else:
-        pool = (run.get("inputs") or {}).get("pool")
-        event, topics = "FeeUpdated", [FEE_UPDATED_TOPIC, "0x" + "0" * 24 + pool[2:].lower()] if pool else [None]
+        inputs = run.get("inputs") or {}
+        pool = inputs.get("pool") or inputs.get("hook")
+        topics = [FEE_UPDATED_TOPIC, "0x" + "0" * 24 + pool[2:].lower()] if pool else [None]
+        if pool and inputs.get("hook"):
+            topics.append(inputs["pool_id"].lower())
+        event = "FeeUpdated"
     logs = web3.eth.get_logs({"address": target, "fromBlock": start, "toBlock": head, "topics": topics})
     hashes = ["0x" + bytes(log["transactionHash"]).hex().removeprefix("0x") for log in logs]
     state = {
@@ -145,8 +150,12 @@ def _target_state(web3, run: dict, target: str | None, start: int, head: int, tx
         "events_from_run": sum(1 for h in hashes if h.lower() in ours),
         "event_transactions": hashes,
     }
-    if run["kind"] == "fee-update" and (pool := (run.get("inputs") or {}).get("pool")):
+    inputs = run.get("inputs") or {}
+    if run["kind"] == "fee-update" and (pool := inputs.get("pool")):
         state["pool_fee_now"] = int(web3.eth.call({"to": to_checksum_address(pool), "data": FEE_SELECTOR}).hex(), 16)
+    elif run["kind"] == "fee-update" and (hook := inputs.get("hook")):
+        data = HOOK_FEE_SELECTOR + inputs["pool_id"].removeprefix("0x")
+        state["pool_fee_now"] = int(web3.eth.call({"to": to_checksum_address(hook), "data": data}).hex(), 16)
     return state
 
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from agents.chain.fee_target import fee_target
 from agents.zk.circuit import ZkBuildError, ZkModel, is_development
 
 DEVELOPMENT_NODES = ("anvil", "hardhat", "ganache")  # web3_clientVersion prefixes of local development nodes
@@ -32,7 +33,7 @@ class Registration:
     verifier: str
     verifier_bytes: int
     srs: str
-    pools: list[str] = field(default_factory=list)
+    pools: list[str] = field(default_factory=list)  # DynamicFeePools, and hooks' pools as HOOK:POOL_ID
     transactions: dict[str, str] = field(default_factory=dict)
 
     def write(self, path: Path) -> Path:
@@ -73,9 +74,11 @@ def register_model(
     controller: str | None = None,
     pools: tuple[str, ...] = (),
     allow_development_srs: bool = False,
+    hook_pools: tuple[tuple[str, str], ...] = (),
 ) -> Registration:
     """Deploys `zk`'s verifier and registers it at `controller` (a new FeeController when None), then puts
-    each of `pools` (whose controller must be that contract) under the model. A development SRS is refused
+    each of `pools` and `hook_pools` ((hook, v4 pool id); the controller of each must be that contract) under the
+    model. A development SRS is refused
     unless the node is a local development node or `allow_development_srs`."""
     check_srs_for_chain(ape, zk, allow_development_srs)
     txs: dict[str, str] = {}
@@ -104,6 +107,14 @@ def register_model(
                 f"--controller {contract.address}"
             )
         txs[f"govern:{pool}"] = contract.govern(pool, zk.model_id, sender=account).txn_hash
+    for hook, pool_id in hook_pools:
+        target = fee_target(project, hook=hook, pool_id=pool_id)
+        if target.controller() != contract.address:
+            raise ValueError(
+                f"--hook {hook}: its controller is not {contract.address}; deploy the hook with "
+                f"--controller {contract.address}"
+            )
+        txs[f"govern:{hook}:{pool_id}"] = contract.govern(hook, zk.model_id, target.pool_id, sender=account).txn_hash
     return Registration(
         network=network,
         chain_id=ape.chain.chain_id,
@@ -112,6 +123,6 @@ def register_model(
         verifier=verifier,
         verifier_bytes=len(ape.chain.provider.get_code(verifier)),
         srs=zk.srs,
-        pools=list(pools),
+        pools=[*pools, *(f"{hook}:{pool_id}" for hook, pool_id in hook_pools)],
         transactions=txs,
     )

@@ -32,7 +32,9 @@ agent_app = typer.Typer(help="Agents acting on a chain.", no_args_is_help=True)
 @user_errors
 def fee(
     model: Annotated[Path, typer.Option(help="Model folder (models/NAME), registered with `lamm model register`.")],
-    pool: Annotated[str, typer.Option(help="DynamicFeePool governed by the model.")],
+    pool: Annotated[str | None, typer.Option(help="DynamicFeePool governed by the model.")] = None,
+    hook: Annotated[str | None, typer.Option(help="Or: a DynamicFeeHook, with --pool-id.")] = None,
+    pool_id: Annotated[str | None, typer.Option(help="The v4 pool behind --hook (its id, from the record).")] = None,
     network: NETWORK = "ethereum:local:foundry",
     rpc: RPC = None,
     account: ACCOUNT = "test:0",
@@ -41,6 +43,7 @@ def fee(
 ) -> None:
     """Read the pool's features, run the policy, prove the fee and propose it; log every step."""
     from agents.chain.connection import connect, load_account
+    from agents.chain.fee_target import fee_target
     from agents.fee.agent import FeeAgent
     from agents.zk.model_circuit import zk_for_model
 
@@ -48,7 +51,8 @@ def fee(
     zk = zk_for_model(model, log=err.print)
     with connect(network, rpc) as (ape, project):
         quiet_ape()
-        agent = FeeAgent(ape, project, load_account(ape, account), zk, pool, log=say)
+        target = fee_target(project, pool, hook, pool_id)
+        agent = FeeAgent(ape, project, load_account(ape, account), zk, target, log=say)
         try:
             agent.run(every=every)
         except KeyboardInterrupt:

@@ -27,6 +27,8 @@ def register(
         str | None, typer.Option(help="FeeController to register at (default: deploy a new one).")
     ] = None,
     pool: Annotated[list[str] | None, typer.Option(help="Pool to put under the model (repeatable).")] = None,
+    hook: Annotated[str | None, typer.Option(help="A DynamicFeeHook: put its pool --pool-id under the model.")] = None,
+    pool_id: Annotated[str | None, typer.Option(help="The v4 pool behind --hook (its id, from the record).")] = None,
     srs: Annotated[
         Path | None,
         typer.Option(help="KZG SRS file (production); default: a development SRS. Must match a built circuit's."),
@@ -58,6 +60,7 @@ def register(
             controller,
             tuple(pool or ()),
             allow_development_srs,
+            ((hook, pool_id),) if hook or pool_id else (),
         )
     out.print(
         f"model {record.model_id}: verifier {record.verifier} ({record.verifier_bytes} bytes) registered at "

@@ -121,7 +121,9 @@ def add_rebalance(
 @user_errors
 def add_fee_update(
     model: Annotated[Path, typer.Option(help="Model folder (models/NAME), registered with `lamm model register`.")],
-    pool: Annotated[str, typer.Option(help="DynamicFeePool governed by the model.")],
+    pool: Annotated[str | None, typer.Option(help="DynamicFeePool governed by the model.")] = None,
+    hook: Annotated[str | None, typer.Option(help="Or: a DynamicFeeHook, with --pool-id.")] = None,
+    pool_id: Annotated[str | None, typer.Option(help="The v4 pool behind --hook (its id, from the record).")] = None,
     every: _EVERY = None,
     cron: _CRON = None,
     network: _NETWORK = "ethereum:local:foundry",
@@ -136,9 +138,14 @@ def add_fee_update(
 
     if not model.is_dir():
         raise FileNotFoundError(f"--model {model}: no such folder (train one, then `lamm model register`)")
-    kwargs = dict(
-        network=network, model=str(model.resolve()), pool=_address("--pool", pool), account=account, rpc=_rpc(rpc)
-    )
+    if (pool is None) == (hook is None) or (hook is None) != (pool_id is None):
+        raise ValueError("give --pool (a DynamicFeePool), or --hook and --pool-id (a v4 pool behind DynamicFeeHook)")
+    kwargs = dict(network=network, model=str(model.resolve()), pool=pool and _address("--pool", pool))
+    kwargs |= dict(account=account, rpc=_rpc(rpc))
+    if hook:
+        if not re.match(r"^0x[0-9a-fA-F]{64}$", pool_id):
+            raise ValueError(f"--pool-id {pool_id!r}: give the v4 pool id, 0x and 64 hex digits")
+        kwargs |= dict(hook=_address("--hook", hook), pool_id=pool_id)
     _added(add_job(db, "fee-update", kwargs, every, cron, job_id, misfire_grace))
 
 
