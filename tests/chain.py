@@ -198,3 +198,54 @@ def faulty_rpc(upstream: str):
         yield proxy
     finally:
         proxy.close()
+
+
+ERC20_APPROVE_ABI = [
+    {
+        "name": "approve",
+        "type": "function",
+        "stateMutability": "nonpayable",
+        "outputs": [{"name": "", "type": "bool"}],
+        "inputs": [{"name": "spender", "type": "address"}, {"name": "amount", "type": "uint256"}],
+    }
+]
+PERMIT2_APPROVE_ABI = [
+    {
+        "name": "approve",
+        "type": "function",
+        "stateMutability": "nonpayable",
+        "outputs": [],
+        "inputs": [
+            {"name": "token", "type": "address"},
+            {"name": "spender", "type": "address"},
+            {"name": "amount", "type": "uint160"},
+            {"name": "expiration", "type": "uint48"},
+        ],
+    }
+]
+
+
+def v4_router_swap(ape, key: tuple, zero_for_one: bool, amount: int, sender):
+    """An exact-input single swap in the v4 pool `key` through the Universal Router (V4_SWAP: swap, settle all,
+    take all); a token input is approved through Permit2 first. Returns the receipt."""
+    from eth_abi import encode
+
+    from agents.chain.snapshot_v4 import NATIVE, PERMIT2, UNIVERSAL_ROUTER_V2
+
+    v4_swap, swap_exact_in_single, settle_all, take_all = 0x10, 0x06, 0x0C, 0x0F
+    currency_in, currency_out = (key[0], key[1]) if zero_for_one else (key[1], key[0])
+    if currency_in != NATIVE:
+        ape.Contract(currency_in, abi=ERC20_APPROVE_ABI).approve(PERMIT2, amount, sender=sender)
+        ape.Contract(PERMIT2, abi=PERMIT2_APPROVE_ABI).approve(
+            currency_in, UNIVERSAL_ROUTER_V2, amount, 2**47, sender=sender
+        )
+    single = "((address,address,uint24,int24,address),bool,uint128,uint128,bytes)"
+    params = [
+        encode([single], [(key, zero_for_one, amount, 0, b"")]),
+        encode(["address", "uint256"], [currency_in, amount]),
+        encode(["address", "uint256"], [currency_out, 0]),
+    ]
+    inputs = [encode(["bytes", "bytes[]"], [bytes([swap_exact_in_single, settle_all, take_all]), params])]
+    call = encode(["bytes", "bytes[]", "uint256"], [bytes([v4_swap]), inputs, 2**40])
+    execute = bytes.fromhex("3593564c")  # execute(bytes,bytes[],uint256)
+    return sender.transfer(UNIVERSAL_ROUTER_V2, amount if currency_in == NATIVE else 0, data=execute + call)

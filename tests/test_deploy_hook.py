@@ -11,16 +11,13 @@ import subprocess
 import sys
 
 import pytest
-from chain import forked_snapshot
-from eth_abi import encode
+from chain import forked_snapshot, v4_router_swap
 
 from agents.chain.hook_deployment import PERMISSIONS, create2_address, find_salt, has_hook_bits
 from agents.chain.npm_artifacts import UNISWAP_V4_CORE, npm_contract
 from agents.chain.snapshot import TOKENS
-from agents.chain.snapshot_v4 import NATIVE, POOL_MANAGER, UNIVERSAL_ROUTER_V2
+from agents.chain.snapshot_v4 import NATIVE, POOL_MANAGER
 
-V4_SWAP = 0x10  # Universal Router command
-SWAP_EXACT_IN_SINGLE, SETTLE_ALL, TAKE_ALL = 0x06, 0x0C, 0x0F  # v4-periphery actions
 USDC = TOKENS["USDC"][0]
 
 
@@ -47,24 +44,6 @@ def lamm(*args: str) -> subprocess.CompletedProcess:
 def deploy(ape, path, *extra: str) -> subprocess.CompletedProcess:
     base = ["deploy", "hook", "--network", "ethereum:mainnet-fork", "--rpc", ape.chain.provider.uri]
     return lamm(*base, "--account", "test:0", "--price", "2500", "--out", str(path), *extra)
-
-
-def universal_router_swap(ape, key, zero_for_one: bool, amount: int, sender):
-    """Exact-input single swap through the Universal Router (V4_SWAP: swap, settle all, take all)."""
-    currency_in, currency_out = (key[0], key[1]) if zero_for_one else (key[1], key[0])
-    params = [
-        encode(
-            ["((address,address,uint24,int24,address),bool,uint128,uint128,bytes)"],
-            [(key, zero_for_one, amount, 0, b"")],
-        ),
-        encode(["address", "uint256"], [currency_in, amount]),
-        encode(["address", "uint256"], [currency_out, 0]),
-    ]
-    inputs = [encode(["bytes", "bytes[]"], [bytes([SWAP_EXACT_IN_SINGLE, SETTLE_ALL, TAKE_ALL]), params])]
-    call = encode(["bytes", "bytes[]", "uint256"], [bytes([V4_SWAP]), inputs, 2**40])
-    selector = bytes.fromhex("3593564c")  # execute(bytes,bytes[],uint256)
-    value = amount if currency_in == NATIVE else 0
-    return sender.transfer(UNIVERSAL_ROUTER_V2, value, data=selector + call)
 
 
 def test_the_salt_search_gives_the_permission_bits():
@@ -112,26 +91,7 @@ def test_deploy_hook_creates_a_seeded_dynamic_fee_pool_whose_swaps_pay_the_hooks
         expected = hook.fee_for(pool_id, zero_for_one)
         if not zero_for_one:
             usdc.mint(trader, amount, sender=owner)
-            usdc.approve("0x000000000022D473030F116dDEE9F6B43aC78BA3", amount, sender=trader)
-            permit2 = ape.Contract(
-                "0x000000000022D473030F116dDEE9F6B43aC78BA3",
-                abi=[
-                    {
-                        "name": "approve",
-                        "type": "function",
-                        "stateMutability": "nonpayable",
-                        "outputs": [],
-                        "inputs": [
-                            {"name": "token", "type": "address"},
-                            {"name": "spender", "type": "address"},
-                            {"name": "amount", "type": "uint160"},
-                            {"name": "expiration", "type": "uint48"},
-                        ],
-                    }
-                ],
-            )
-            permit2.approve(USDC, UNIVERSAL_ROUTER_V2, amount, 2**47, sender=trader)
-        receipt = universal_router_swap(ape, key, zero_for_one, amount, trader)
+        receipt = v4_router_swap(ape, key, zero_for_one, amount, trader)
         (event,) = [log for log in receipt.decode_logs(pm.Swap) if log.id == pool_id]
         assert event.fee == expected  # the LP fee v4 charged is the hook's fee for the direction
         fees.append(event.fee)
