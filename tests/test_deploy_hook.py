@@ -11,12 +11,13 @@ import subprocess
 import sys
 
 import pytest
-from chain import forked_snapshot, v4_router_swap
+from chain import forked_snapshot
 
 from agents.chain.hook_deployment import PERMISSIONS, create2_address, find_salt, has_hook_bits
 from agents.chain.npm_artifacts import UNISWAP_V4_CORE, npm_contract
 from agents.chain.snapshot import TOKENS
 from agents.chain.snapshot_v4 import NATIVE, POOL_MANAGER
+from agents.chain.universal_router import swap_exact_in
 
 USDC = TOKENS["USDC"][0]
 
@@ -91,7 +92,7 @@ def test_deploy_hook_creates_a_seeded_dynamic_fee_pool_whose_swaps_pay_the_hooks
         expected = hook.fee_for(pool_id, zero_for_one)
         if not zero_for_one:
             usdc.mint(trader, amount, sender=owner)
-        receipt = v4_router_swap(ape, key, zero_for_one, amount, trader)
+        receipt = swap_exact_in(ape, key, zero_for_one, amount, trader)
         (event,) = [log for log in receipt.decode_logs(pm.Swap) if log.id == pool_id]
         assert event.fee == expected  # the LP fee v4 charged is the hook's fee for the direction
         fees.append(event.fee)

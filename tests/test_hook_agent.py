@@ -11,10 +11,11 @@ import subprocess
 import sys
 
 import pytest
-from chain import forked_snapshot, v4_router_swap
+from chain import forked_snapshot
 from zk_policies import volatility_circuit
 
 from agents.chain.snapshot import TOKENS
+from agents.chain.universal_router import swap_exact_in
 from agents.zk.registry import deploy_controller
 
 USDC = TOKENS["USDC"][0]
@@ -53,7 +54,7 @@ def hooked(snapshot_state, tmp_path_factory):
         key = tuple(record["pool_key"])
         project.StandInToken.at(USDC).mint(trader, 3_000 * 10**6, sender=owner)
         for zero_for_one, amount in ((True, 10**18), (False, 3_000 * 10**6)):
-            v4_router_swap(ape, key, zero_for_one, amount, trader)
+            swap_exact_in(ape, key, zero_for_one, amount, trader)
         yield {"ape": ape, "project": project, "url": url, "model": model, "zk": zk, "record": record}
 
 

@@ -21,6 +21,7 @@ from hexbytes import HexBytes
 
 from agents.chain.snapshot import TOKENS
 from agents.chain.snapshot_v4 import NATIVE, PERMIT2, POOL_MANAGER, POSITION_MANAGER, pool_id
+from agents.chain.universal_router import PERMIT2_APPROVE_ABI
 from backtests.report import write_atomic
 from envs.amm import PoolParams
 from envs.fee_rule import FeeRule
@@ -244,22 +245,6 @@ class HookDeployer:
         txs["mint_position"] = receipt.txn_hash
         record = {"liquidity": liquidity, "amount0_max": amounts[0], "amount1_max": amounts[1], "token_id": token_id}
         return record, txs
-
-
-PERMIT2_APPROVE_ABI = [
-    {
-        "name": "approve",
-        "type": "function",
-        "inputs": [
-            {"name": "token", "type": "address"},
-            {"name": "spender", "type": "address"},
-            {"name": "amount", "type": "uint160"},
-            {"name": "expiration", "type": "uint48"},
-        ],
-        "outputs": [],
-        "stateMutability": "nonpayable",
-    }
-]
 
 
 def deploy_hook_pool(

@@ -5,8 +5,10 @@
    market (seed S+1, never seen in training), with the report;
 3. chain: the DynamicFeePool on a local anvil, synthetic swaps replayed through it and fetched back;
 4. verified fee: the shipped policy registered at a FeeController, and a fee update proved in zero knowledge;
-5. portfolio: an AgentVault on a fork of the project's mainnet snapshot and one constant-mix rebalance;
-6. schedule: a rebalance job every few seconds against a demo vault for three runs, then the run ledger.
+5. v4 hook: a Uniswap v4 pool behind DynamicFeeHook on a fork of the project's mainnet snapshot, swaps through
+   the Universal Router, and a fee update proved in zero knowledge;
+6. portfolio: an AgentVault on a fork of the project's mainnet snapshot and one constant-mix rebalance;
+7. schedule: a rebalance job every few seconds against a demo vault for three runs, then the run ledger.
 """
 
 from __future__ import annotations
@@ -77,11 +79,15 @@ def run_demo(
 
             out.rule("[bold]4. verified fee[/bold]: the shipped policy proves its fee update on-chain")
             run_verified_stage(out, SHIPPED_MODEL, seed=seed)
+            from lamm.demo.hook import run_hook_stage
+
+            out.rule("[bold]5. v4 hook[/bold]: the same policy governs a Uniswap v4 pool through DynamicFeeHook")
+            run_hook_stage(out, SHIPPED_MODEL)
         from lamm.demo.portfolio import run_portfolio_stage
 
-        out.rule("[bold]5. portfolio[/bold]: a vault on the forked mainnet snapshot, one rebalance by the agent")
+        out.rule("[bold]6. portfolio[/bold]: a vault on the forked mainnet snapshot, one rebalance by the agent")
         run_portfolio_stage(out)
         from lamm.demo.schedule import run_schedule_stage
 
-        out.rule("[bold]6. schedule[/bold]: a rebalance job every few seconds, three runs, the ledger")
+        out.rule("[bold]7. schedule[/bold]: a rebalance job every few seconds, three runs, the ledger")
         run_schedule_stage(out)
