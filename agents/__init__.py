@@ -5,7 +5,7 @@ Capability packages, one job each; the layer below is `backtests`, `strategies` 
 | package | owns | may import (within agents) |
 |---|---|---|
 | `training` | fee and portfolio training (PPO, SAC, cps), tuning, walk-forward, ONNX export, model cards | nothing |
-| `chain` | the offline toolchain, anvil, the Ape connection, the mainnet snapshot, deployments, RPC retries | nothing |
+| `chain` | the offline toolchain, anvil, Ape, the mainnet snapshot, deployments (pool, v4 hook), v4 swaps | nothing |
 | `zk` | circuits, proofs, the fee grid, verifier contracts, model registration | `chain`, `training` |
 | `fee` | the verified fee agent | `chain`, `zk` |
 | `portfolio` | the AgentVault and the portfolio executor (state, planning, routing, sending, reports) | `chain` |
