@@ -17,6 +17,8 @@
      start of the current update interval, so a proposer cannot choose among moments; and a pool's rule
      changes at most once per `min_interval` seconds, whatever happens to its swap count. An update that
      changes nothing is refused.
+     Why this module is long: one deployable contract holds the model registry, the governance of both kinds
+     of pool and the proof check, which share its storage.
 """
 
 NFEATURES: constant(uint256) = 8

@@ -14,6 +14,9 @@ for the features at the moment the chain fixes, to the policy's rule clamped; at
 the swaps do; within the pool's bounds and step; never to itself; a refused call changes nothing. With the hook,
 the attacker also calls the hook's callbacks directly (only the PoolManager may) and proposes for a second pool
 on the same hook that the controller does not govern.
+
+Why this module is long: one state machine (the model of every outcome, the attacks, the invariants) and the two
+kinds of pool it runs against.
 """
 
 from __future__ import annotations

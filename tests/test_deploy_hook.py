@@ -101,6 +101,25 @@ def test_deploy_hook_creates_a_seeded_dynamic_fee_pool_whose_swaps_pay_the_hooks
     assert epoch == 3 and features[0] == 3000 * 10**12 and features[1] > 0  # base fee, fast volatility
 
 
+def test_deploy_hook_adds_a_pool_to_an_existing_hook(fork, tmp_path):
+    ape, project = fork
+    first = deploy(ape, tmp_path / "first.json", "--pool-key", "ETH,USDC,dynamic,60", "--initial-fee", "20")
+    assert first.returncode == 0, first.stdout + first.stderr
+    hook = json.loads((tmp_path / "first.json").read_text())["hook"]
+    res = deploy(ape, tmp_path / "second.json", "--pool-key", "ETH,USDC,dynamic,10", "--hook", hook)
+    assert res.returncode == 0, res.stdout + res.stderr
+    record = json.loads((tmp_path / "second.json").read_text())
+    assert record["hook"] == hook and record["salt"] is None and "deploy_hook" not in record["transactions"]
+    contract = project.DynamicFeeHook.at(hook)
+    assert contract.rule(bytes.fromhex(record["pool_id"][2:])) == 2000  # the hook's initial rule, not --initial-fee's
+    again = deploy(ape, tmp_path / "third.json", "--pool-key", "ETH,USDC,dynamic,10", "--hook", hook)
+    assert again.returncode != 0 and "already exists" in again.stdout + again.stderr
+    nonce = ape.accounts.test_accounts[0].nonce
+    both = deploy(ape, tmp_path / "fourth.json", "--pool-key", "ETH,USDC,dynamic,20", "--hook", hook, "--fee-bps", "9")
+    assert both.returncode != 0 and "takes that hook's controller" in both.stdout + both.stderr
+    assert ape.accounts.test_accounts[0].nonce == nonce and not (tmp_path / "fourth.json").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -90,10 +90,14 @@ def hook(
         str | None,
         typer.Option("--hook", help="A DynamicFeeHook of this account to add the pool to (default: deploy one)."),
     ] = None,
-    fee_bps: Annotated[float, typer.Option("--initial-fee", "--fee-bps", help="Initial base fee, bps.")] = 30.0,
-    fee_min_bps: Annotated[float, typer.Option(help="Lowest fee, bps.")] = 1.0,
-    fee_max_bps: Annotated[float, typer.Option(help="Highest fee, bps.")] = 100.0,
-    max_fee_change_bps: Annotated[float, typer.Option(help="Largest change per update, bps.")] = 25.0,
+    fee_bps: Annotated[
+        float | None, typer.Option("--initial-fee", "--fee-bps", help="Initial base fee, bps (default 30).")
+    ] = None,
+    fee_min_bps: Annotated[float | None, typer.Option(help="Lowest fee, bps (default 1).")] = None,
+    fee_max_bps: Annotated[float | None, typer.Option(help="Highest fee, bps (default 100).")] = None,
+    max_fee_change_bps: Annotated[
+        float | None, typer.Option(help="Largest change per update, bps (default 25).")
+    ] = None,
     controller: Annotated[
         str | None, typer.Option(help="Who may set the fee rule: a FeeController (default: the deployer).")
     ] = None,
@@ -110,8 +114,17 @@ def hook(
 
     if (liquidity0 is None) != (liquidity1 is None):
         raise ValueError("give both --liquidity0 and --liquidity1, or neither")
+    settings = (fee_bps, fee_min_bps, fee_max_bps, max_fee_change_bps, controller)
+    if hook_address and any(v is not None for v in settings):
+        raise ValueError(
+            "--hook: a pool added to an existing hook takes that hook's controller, fee bounds and initial rule; "
+            "drop --initial-fee, --fee-min-bps, --fee-max-bps, --max-fee-change-bps and --controller"
+        )
     key = parse_pool_key(pool_key)
-    params = PoolParams(bps_to_pips(fee_min_bps), bps_to_pips(fee_max_bps), bps_to_pips(max_fee_change_bps))
+    fee_bps = 30.0 if fee_bps is None else fee_bps
+    bounds = [1.0 if fee_min_bps is None else fee_min_bps, 100.0 if fee_max_bps is None else fee_max_bps]
+    bounds.append(25.0 if max_fee_change_bps is None else max_fee_change_bps)
+    params = PoolParams(*(bps_to_pips(b) for b in bounds))
     liquidity = (liquidity0, liquidity1) if liquidity0 is not None else None
     with connect(network, rpc) as (ape, project):
         quiet_ape()
