@@ -16,10 +16,27 @@ from chain import forked_snapshot
 from agents.chain.hook_deployment import PERMISSIONS, create2_address, find_salt, has_hook_bits
 from agents.chain.npm_artifacts import UNISWAP_V4_CORE, npm_contract
 from agents.chain.snapshot import TOKENS
-from agents.chain.snapshot_v4 import NATIVE, POOL_MANAGER
+from agents.chain.snapshot_v4 import NATIVE, PERMIT2, POOL_MANAGER, POSITION_MANAGER
 from agents.chain.universal_router import swap_exact_in
 
 USDC = TOKENS["USDC"][0]
+PERMIT2_ALLOWANCE_ABI = [
+    {
+        "name": "allowance",
+        "type": "function",
+        "stateMutability": "view",
+        "inputs": [
+            {"name": "user", "type": "address"},
+            {"name": "token", "type": "address"},
+            {"name": "spender", "type": "address"},
+        ],
+        "outputs": [
+            {"name": "amount", "type": "uint160"},
+            {"name": "expiration", "type": "uint48"},
+            {"name": "nonce", "type": "uint48"},
+        ],
+    }
+]
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +102,8 @@ def test_deploy_hook_creates_a_seeded_dynamic_fee_pool_whose_swaps_pay_the_hooks
     assert hook.rule(pool_id) == 3000 and hook.epoch(pool_id) == 0
     assert record["liquidity"]["liquidity"] > 0 and set(record["transactions"]) >= {"deploy_hook", "initialize"}
     assert usdc.balanceOf(owner) < 50_000 * 10**6  # the position took USDC
+    allowance = ape.Contract(PERMIT2, abi=PERMIT2_ALLOWANCE_ABI).allowance(owner, USDC, POSITION_MANAGER)
+    assert allowance[1] <= ape.chain.blocks.head.timestamp + 3_600  # the PositionManager's allowance expires soon
 
     pm = npm_contract(UNISWAP_V4_CORE / "PoolManager.sol" / "PoolManager.json").at(POOL_MANAGER)
     fees = []

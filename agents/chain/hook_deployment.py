@@ -37,6 +37,7 @@ Q96 = 2**96
 MINT_POSITION, SETTLE_PAIR, SWEEP = 0x02, 0x0D, 0x14  # v4-periphery Actions
 POOL_KEY = "(address,address,uint24,int24,address)"
 POOLS_SLOT = 6  # PoolManager's pool states (v4-core StateLibrary)
+ALLOWANCE_SECONDS = 3_600  # how long the PositionManager's Permit2 allowance lasts
 
 
 @dataclass
@@ -218,12 +219,13 @@ class HookDeployer:
             raise ValueError("--liquidity0/--liquidity1 are too small for any liquidity at this price")
         txs: dict[str, str] = {}
         permit2 = self.w3.eth.contract(PERMIT2, abi=PERMIT2_APPROVE_ABI)
+        expiry = self.ape.chain.blocks.head.timestamp + ALLOWANCE_SECONDS  # no allowance outlives the mint long
         for i, (currency, amount) in enumerate(zip(key[:2], amounts, strict=True)):
             if currency == NATIVE:
                 continue
             token = self.project.TestToken.at(currency)
             txs[f"approve{i}:permit2"] = token.approve(PERMIT2, amount, sender=self.account).txn_hash
-            call = permit2.functions.approve(currency, POSITION_MANAGER, amount, 2**48 - 1)
+            call = permit2.functions.approve(currency, POSITION_MANAGER, amount, expiry)
             txs[f"approve{i}:position_manager"] = self.account.transfer(
                 PERMIT2, 0, data=bytes.fromhex(call._encode_transaction_data()[2:])
             ).txn_hash
