@@ -2,13 +2,14 @@
 the feature accumulators and features to the unit (envs.amm.Pool.record applied to the swaps v4 executed), and
 swap amounts equal to the constant-product simulator's on the position's virtual reserves within v4's rounding.
 
-v4 prices a swap on sqrt(P) in Q64.96 and rounds each step's input up (a swap is split into steps at
-tick-bitmap words) and its output down; the simulator pays floor(after * r_out / (r_in + after)) on the
-reserves floor(L / sqrtP), floor(L * sqrtP). The fee is the same integer (v4: ceil(net * fee / (1e6 - fee)),
-envs: amount minus floor(amount * (1e6 - fee) / 1e6)). So the two differ by a few units of the input token
-(rounding and floors) priced at most at r_out / r_in, the price before the swap, plus the output's own
-rounding; the bound tested is |v4 out - envs out| <= 2 + 2 * ceil(r_out / r_in) (measured: within one unit
-of the input at that price)."""
+v4 prices a swap on sqrt(P) in Q64.96 and rounds each step's input up, by at most a unit of the input token
+(a swap is split into steps at tick-bitmap words: at spacing 60 a word spans a 4.65x price move, and a swap of
+at most 3x the reserve moves the price at most 16x, so at most 4 steps), and each step's output down; the
+simulator pays floor(after * r_out / (r_in + after)) on the reserves floor(L / sqrtP), floor(L * sqrtP), which
+moves its output by at most about a unit of input. The fee is the same integer (v4: ceil(net * fee / (1e6 -
+fee)), envs: amount minus floor(amount * (1e6 - fee) / 1e6)). A unit of input is worth at most r_out / r_in
+of output (the price before the swap), so the bound tested is |v4 out - envs out| <= 6 + 6 * ceil(r_out /
+r_in): six units of input and of output. Measured: at most 1.23 units of input over 600 random swaps."""
 
 from __future__ import annotations
 
@@ -71,7 +72,13 @@ def _fields(world) -> dict:
     }
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(rule=rules(), seq=sequences)
 def test_random_rules_and_swap_sequences_match_envs(world, rule, seq):
     w = world
@@ -97,7 +104,7 @@ def test_random_rules_and_swap_sequences_match_envs(world, rule, seq):
             paid, out = (-amount0, amount1) if zero_for_one else (-amount1, amount0)
             assert paid == amount  # exact input, all of it taken
             r_in, r_out = reserves if zero_for_one else reserves[::-1]
-            assert abs(out - expected) <= 2 + 2 * -(-r_out // r_in), (out, expected)
+            assert abs(out - expected) <= 6 + 6 * -(-r_out // r_in), (out, expected)
             if amount1 != 0:
                 sim.record(-amount1, reserves, now)
             state = sim.state
