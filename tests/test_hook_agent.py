@@ -117,6 +117,7 @@ def test_a_scheduled_fee_update_job_changes_the_hooked_pools_rule(h, tmp_path):
         (["--hook", "0x" + "12" * 20, "--pool-id", "0x" + "00" * 32], "low 14 bits"),
         (["--hook", "HOOK", "--pool-id", "0x" + "ab" * 32], "has no such pool"),
         (["--hook", "HOOK", "--pool-id", "0x1234"], "32 bytes"),
+        (["--hook", "nope", "--pool-id", "ID"], "not an address"),
         (["--hook", "HOOK", "--pool-id", "ID", "--pool", "0x" + "12" * 20], "give --pool"),
         ([], "give --pool"),
     ],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agents.chain.hook_deployment import ALL_PERMISSIONS, PERMISSIONS, has_hook_bits
+from agents.chain.hook_deployment import check_hook_address
 
 
 @dataclass
@@ -55,11 +55,7 @@ def fee_target(project, pool: str | None = None, hook: str | None = None, pool_i
         if pool_id is not None:
             raise ValueError("--pool-id goes with --hook, not with --pool")
         return FeeTarget(project.DynamicFeePool.at(pool))
-    if not has_hook_bits(hook):
-        raise ValueError(
-            f"--hook {hook}: its address's low 14 bits are {int(hook, 16) & ALL_PERMISSIONS:#06x}, not "
-            f"DynamicFeeHook's {PERMISSIONS:#06x}; give the hook from `lamm deploy hook`'s record"
-        )
+    check_hook_address(hook, "give the hook from `lamm deploy hook`'s record")
     try:
         raw = bytes.fromhex((pool_id or "").removeprefix("0x"))
     except ValueError:

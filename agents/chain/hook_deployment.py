@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -66,6 +67,18 @@ class HookDeployment:
 def has_hook_bits(address: str) -> bool:
     """Whether `address`'s low 14 bits are exactly DynamicFeeHook's permissions (v4 calls what the bits say)."""
     return int(address, 16) & ALL_PERMISSIONS == PERMISSIONS
+
+
+def check_hook_address(hook: str, remedy: str) -> None:
+    """One clear error unless `hook` is an address carrying DynamicFeeHook's permission bits."""
+    if not re.fullmatch(r"0x[0-9a-fA-F]{40}", hook):
+        raise ValueError(f"--hook {hook!r}: not an address; give 0x and 40 hex digits")
+    if not has_hook_bits(hook):
+        raise ValueError(
+            f"--hook {hook}: its address's low 14 bits are {int(hook, 16) & ALL_PERMISSIONS:#06x}, not "
+            f"DynamicFeeHook's {PERMISSIONS:#06x} (beforeInitialize, beforeSwap, afterSwap): v4 would not call it "
+            f"as this hook; {remedy}"
+        )
 
 
 def create2_address(deployer: str, salt: bytes, init_code: bytes) -> str:
@@ -171,12 +184,7 @@ class HookDeployer:
             if c != NATIVE and len(self.code(c)) == 0:
                 raise ValueError(f"--pool-key: no token contract at {c} on this chain")
         if hook is not None:
-            if not has_hook_bits(hook):
-                raise ValueError(
-                    f"--hook {hook}: its address's low 14 bits are {int(hook, 16) & ALL_PERMISSIONS:#06x}, not "
-                    f"DynamicFeeHook's {PERMISSIONS:#06x} (beforeInitialize, beforeSwap, afterSwap): v4 would not call "
-                    "it as this hook; deploy one with `lamm deploy hook` without --hook"
-                )
+            check_hook_address(hook, "deploy one with `lamm deploy hook` without --hook")
             if len(self.code(hook)) == 0:
                 raise ValueError(f"--hook {hook}: no contract at that address on this chain")
             contract = self.project.DynamicFeeHook.at(hook)
